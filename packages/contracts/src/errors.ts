@@ -1,0 +1,130 @@
+/**
+ * Typed errors of the QTS data layer. Every error carries a stable `code` that callers may switch on;
+ * messages are for humans and may change.
+ */
+
+export const ErrorCode = Object.freeze({
+  VALIDATION: "QTS_VALIDATION",
+  CONFIG: "QTS_CONFIG",
+  DATA_SOURCE: "QTS_DATA_SOURCE",
+  DATA_SOURCE_UNAVAILABLE: "QTS_DATA_SOURCE_UNAVAILABLE",
+  READ_ONLY: "QTS_READ_ONLY",
+  CACHE_UNAVAILABLE: "QTS_CACHE_UNAVAILABLE",
+  CACHE_STALE_DATA: "QTS_CACHE_STALE_DATA",
+} as const);
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base class of every error this project throws on purpose. */
+export class QtsError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Renders a rejected value for an error message without dumping huge or secret values. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (value === null) return "null";
+  if (typeof value === "string") {
+    const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
+    return JSON.stringify(shown);
+  }
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
+  if (typeof value === "object" && value !== null && "toString" in value) {
+    const text = String(value);
+    if (text !== "[object Object]") return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  }
+  return Object.prototype.toString.call(value);
+}
+
+/** Bad input: names the field and the rejected value. Nothing was written. */
+export class ValidationError extends QtsError {
+  readonly field: string;
+  readonly value: unknown;
+  readonly reason: string;
+
+  constructor(field: string, value: unknown, reason: string, options?: { redact?: boolean }) {
+    const shown = options?.redact ? "[redacted]" : describeValue(value);
+    super(ErrorCode.VALIDATION, `Invalid ${field}: ${reason} (got ${shown})`);
+    this.field = field;
+    this.value = options?.redact ? "[redacted]" : value;
+    this.reason = reason;
+  }
+}
+
+/** One bad configuration value, as reported by `ConfigError`. */
+export interface ConfigIssue {
+  readonly variable: string;
+  readonly value: string;
+  readonly reason: string;
+}
+
+/** Configuration was invalid; `issues` lists every bad value at once (secrets are redacted). */
+export class ConfigError extends QtsError {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    const lines = issues.map((i) => `  ${i.variable}=${i.value}: ${i.reason}`);
+    super(ErrorCode.CONFIG, `Invalid configuration (${issues.length} problem(s)):\n${lines.join("\n")}`);
+    this.issues = Object.freeze(issues.map((i) => Object.freeze({ ...i })));
+  }
+}
+
+/** A store failed for a reason other than bad input or unreachability; see `cause`. */
+export class DataSourceError extends QtsError {
+  readonly source: string;
+
+  constructor(
+    message: string,
+    options?: { cause?: unknown; source?: string },
+    code: ErrorCode = ErrorCode.DATA_SOURCE,
+  ) {
+    super(code, message, options);
+    this.source = options?.source ?? "";
+  }
+}
+
+/** The store cannot be reached (connection refused/reset, timeout, server shutting down). */
+export class DataSourceUnavailableError extends DataSourceError {
+  constructor(message: string, options?: { cause?: unknown; source?: string }) {
+    super(message, options, ErrorCode.DATA_SOURCE_UNAVAILABLE);
+  }
+}
+
+/** The current safety state forbids writes (FAIL or LOCKDOWN). */
+export class ReadOnlyError extends QtsError {
+  readonly state: string;
+
+  constructor(message: string, state = "") {
+    super(ErrorCode.READ_ONLY, message);
+    this.state = state;
+  }
+}
+
+/** The cache cannot be reached, timed out, or the circuit is open. */
+export class CacheUnavailableError extends QtsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.CACHE_UNAVAILABLE, message, options);
+  }
+}
+
+/** A cached value is missing or older than the caller accepts. */
+export class CacheStaleDataError extends QtsError {
+  readonly key: string;
+  /** Age in milliseconds, or null when the value is missing or carries no timestamp. */
+  readonly ageMs: number | null;
+
+  constructor(key: string, ageMs: number | null, message?: string) {
+    super(
+      ErrorCode.CACHE_STALE_DATA,
+      message ?? (ageMs === null ? `No fresh data for ${key}` : `Data for ${key} is ${ageMs} ms old`),
+    );
+    this.key = key;
+    this.ageMs = ageMs;
+  }
+}

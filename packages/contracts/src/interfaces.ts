@@ -1,0 +1,70 @@
+import type { Decimal } from "./decimal.js";
+import type { Interval } from "./interval.js";
+import type { LedgerQuery } from "./query.js";
+import type { HealthStatus } from "./records/health.js";
+import type { LedgerEntry } from "./records/ledger.js";
+import type { OHLCV } from "./records/ohlcv.js";
+import type { Position } from "./records/position.js";
+import type { TickData } from "./records/tick.js";
+
+/**
+ * A store of positions, the trade ledger, bars and ticks. Every implementation passes the conformance
+ * suite of `@qts/db-adapters/testing`. Shared semantics:
+ * - time ranges are half-open `[start, end)`, results ascending by time; `start > end` → `ValidationError`;
+ * - `fetchLedger` is newest first (timestamp desc, then id desc), `limit` 1..10000, default 100;
+ * - writes resolve `true` once durable and otherwise reject with `ValidationError`,
+ *   `DataSourceUnavailableError`, `ReadOnlyError` or `DataSourceError` — never a silent `false`.
+ */
+export interface DataSourceAdapter {
+  readonly name: string;
+  /** All positions, ordered by symbol. */
+  fetchPositions(): Promise<Position[]>;
+  fetchPosition(symbol: string): Promise<Position | null>;
+  /** Upserts qty and avgPrice, sets updatedAt, keeps the other fields. A qty of 0 keeps the row (flat). */
+  updatePosition(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean>;
+  /** Stores the entry; the store assigns its id. */
+  appendLedger(entry: LedgerEntry): Promise<boolean>;
+  fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]>;
+  /** Stored bars of `interval` (default "1d"), or finer stored bars aggregated when none are stored. */
+  fetchOhlcv(symbol: string, start: Date, end: Date, interval?: Interval): Promise<OHLCV[]>;
+  fetchTickData(symbol: string, start: Date, end: Date): Promise<TickData[]>;
+  /** Bulk write (upsert on symbol, interval, time); resolves to the number of rows written. */
+  appendOhlcv(bars: readonly OHLCV[], interval?: Interval): Promise<number>;
+  /** Bulk write (COPY on PostgreSQL); resolves to the number of rows written. */
+  appendTicks(ticks: readonly TickData[]): Promise<number>;
+  healthCheck(): Promise<HealthStatus>;
+  close(): Promise<void>;
+}
+
+/** A cache entry: a flat hash of string fields. */
+export type CacheHash = Record<string, string>;
+
+/**
+ * A hash cache with per-key TTLs. Every implementation passes the conformance suite of `@qts/cache/testing`.
+ * Failures reject with `CacheUnavailableError`.
+ */
+export interface CacheClient {
+  get(key: string): Promise<CacheHash | null>;
+  /** Replaces the whole hash and sets its TTL (milliseconds, fractional TTLs are not rounded to seconds). */
+  set(key: string, mapping: Readonly<CacheHash>, ttlMs: number): Promise<boolean>;
+  /** True when a key was removed. */
+  delete(key: string): Promise<boolean>;
+  /** Every key in one round trip; missing and expired keys map to null. */
+  getMany(keys: readonly string[]): Promise<Map<string, CacheHash | null>>;
+  healthCheck(): Promise<HealthStatus>;
+  close(): Promise<void>;
+}
+
+/** A cache client that can remove every key under its own namespace (never the whole database). */
+export interface NamespacedCacheClient extends CacheClient {
+  readonly namespace: string;
+  /**
+   * Removes the keys under this client's namespace, or only those whose key (without the namespace) starts
+   * with `prefix`; resolves to how many were removed. Redis does it with SCAN + UNLINK, never FLUSHDB.
+   */
+  flushNamespace(prefix?: string): Promise<number>;
+}
+
+export function isNamespacedCacheClient(client: CacheClient): client is NamespacedCacheClient {
+  return typeof (client as Partial<NamespacedCacheClient>).flushNamespace === "function";
+}

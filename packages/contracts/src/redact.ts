@@ -1,0 +1,26 @@
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+/** Replaces the password of a `postgres://user:pass@host/db` URL or a libpq `password=...` pair with `***`. */
+export function redactDsn(dsn: string): string {
+  if (!dsn) return dsn;
+  const kv = dsn.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, "$1***");
+  return kv.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*):[^@/?#]*@/i, "$1:***@");
+}
+
+/** Replaces the password of a `redis://user:pass@host` URL with `***`. */
+export const redactUrl = redactDsn;
+
+/**
+ * Freezes a config object and gives it `toString`, `toJSON` and Node's inspect hook that print a copy with
+ * secrets redacted, so passwords never reach logs, errors or `String(config)`. The helpers are
+ * non-enumerable: they do not show up in `Object.keys` or equality checks.
+ */
+export function freezeRedacted<T extends object>(value: T, redact: (v: T) => Record<string, unknown>): Readonly<T> {
+  const safe = () => redact(value);
+  Object.defineProperties(value, {
+    toJSON: { value: safe, enumerable: false },
+    toString: { value: () => JSON.stringify(safe()), enumerable: false },
+    [INSPECT]: { value: () => safe(), enumerable: false },
+  });
+  return Object.freeze(value);
+}

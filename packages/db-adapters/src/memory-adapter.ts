@@ -1,0 +1,195 @@
+import {
+  aggregateBars,
+  aggregationSourceRange,
+  type Clock,
+  type DataSourceAdapter,
+  DataSourceUnavailableError,
+  type Decimal,
+  finerIntervals,
+  type HealthStatus,
+  healthStatus,
+  type Interval,
+  type LedgerEntry,
+  type LedgerQuery,
+  ledgerEntry,
+  normalizeLedgerQuery,
+  type OHLCV,
+  ohlcv,
+  type Position,
+  position,
+  positionUpdate,
+  systemClock,
+  type TickData,
+  tick,
+  validateInterval,
+  validateSymbol,
+  validateTimeRange,
+  ValidationError,
+} from "@qts/contracts";
+
+export interface InMemoryAdapterOptions {
+  /** Sets `updatedAt` of positions (default: system clock). */
+  clock?: Clock | undefined;
+  /** Reported as `name` and in health (default "memory"). */
+  name?: string | undefined;
+}
+
+/**
+ * A Map-based `DataSourceAdapter` for tests and local development, with the same semantics as the
+ * database adapters (it passes the same conformance suite). Nothing is persisted.
+ */
+export class InMemoryAdapter implements DataSourceAdapter {
+  readonly name: string;
+  readonly #clock: Clock;
+  readonly #positions = new Map<string, Position>();
+  readonly #ledger: LedgerEntry[] = [];
+  #nextLedgerId = 1;
+  /** interval → symbol → time (ms) → bar */
+  readonly #bars = new Map<Interval, Map<string, Map<number, OHLCV>>>();
+  /** symbol → ticks in arrival order */
+  readonly #ticks = new Map<string, TickData[]>();
+  #closed = false;
+
+  constructor(options: InMemoryAdapterOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.name = options.name ?? "memory";
+  }
+
+  async fetchPositions(): Promise<Position[]> {
+    this.#checkOpen();
+    return [...this.#positions.values()].sort((a, b) => compareStrings(a.symbol, b.symbol));
+  }
+
+  async fetchPosition(symbol: string): Promise<Position | null> {
+    this.#checkOpen();
+    return this.#positions.get(validateSymbol(symbol)) ?? null;
+  }
+
+  async updatePosition(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean> {
+    const update = positionUpdate(symbol, qty, avgPrice);
+    this.#checkOpen();
+    const existing = this.#positions.get(update.symbol);
+    this.#positions.set(
+      update.symbol,
+      position({ ...existing, ...update, updatedAt: new Date(this.#clock.now()) }),
+    );
+    return true;
+  }
+
+  async appendLedger(entry: LedgerEntry): Promise<boolean> {
+    const valid = ledgerEntry({ ...entry, id: null });
+    this.#checkOpen();
+    this.#ledger.push(ledgerEntry({ ...valid, id: this.#nextLedgerId++ }));
+    return true;
+  }
+
+  async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {
+    const q = normalizeLedgerQuery(query);
+    this.#checkOpen();
+    const start = q.start?.getTime() ?? Number.NEGATIVE_INFINITY;
+    const end = q.end?.getTime() ?? Number.POSITIVE_INFINITY;
+    return this.#ledger
+      .filter((e) => {
+        const t = e.timestamp.getTime();
+        return (q.symbol === null || e.symbol === q.symbol) && t >= start && t < end;
+      })
+      .sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime() || (b.id ?? 0) - (a.id ?? 0))
+      .slice(0, q.limit);
+  }
+
+  async fetchOhlcv(symbol: string, start: Date, end: Date, interval?: Interval): Promise<OHLCV[]> {
+    const sym = validateSymbol(symbol);
+    const range = validateTimeRange(start, end);
+    const iv = validateInterval(interval);
+    this.#checkOpen();
+    const stored = this.#barsIn(iv, sym, range.start, range.end);
+    if (stored.length > 0) return stored;
+    const source = aggregationSourceRange(range.start, range.end, iv);
+    for (const finer of finerIntervals(iv)) {
+      const bars = this.#barsIn(finer, sym, source.start, source.end);
+      if (bars.length > 0) return aggregateBars(bars, iv);
+    }
+    return [];
+  }
+
+  async fetchTickData(symbol: string, start: Date, end: Date): Promise<TickData[]> {
+    const sym = validateSymbol(symbol);
+    const range = validateTimeRange(start, end);
+    this.#checkOpen();
+    const s = range.start.getTime();
+    const e = range.end.getTime();
+    return (this.#ticks.get(sym) ?? [])
+      .filter((t) => t.time.getTime() >= s && t.time.getTime() < e)
+      .sort((a, b) => a.time.getTime() - b.time.getTime());
+  }
+
+  async appendOhlcv(bars: readonly OHLCV[], interval?: Interval): Promise<number> {
+    const iv = validateInterval(interval);
+    const valid = validateAll(bars, "bars", ohlcv);
+    this.#checkOpen();
+    let bySymbol = this.#bars.get(iv);
+    if (!bySymbol) this.#bars.set(iv, (bySymbol = new Map()));
+    for (const bar of valid) {
+      let byTime = bySymbol.get(bar.symbol);
+      if (!byTime) bySymbol.set(bar.symbol, (byTime = new Map()));
+      byTime.set(bar.time.getTime(), bar);
+    }
+    return valid.length;
+  }
+
+  async appendTicks(ticks: readonly TickData[]): Promise<number> {
+    const valid = validateAll(ticks, "ticks", tick);
+    this.#checkOpen();
+    for (const t of valid) {
+      let list = this.#ticks.get(t.symbol);
+      if (!list) this.#ticks.set(t.symbol, (list = []));
+      list.push(t);
+    }
+    return valid.length;
+  }
+
+  async healthCheck(): Promise<HealthStatus> {
+    return healthStatus({
+      healthy: !this.#closed,
+      source: this.name,
+      latencyMs: 0,
+      error: this.#closed ? "adapter is closed" : "",
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #barsIn(interval: Interval, symbol: string, start: Date, end: Date): OHLCV[] {
+    const byTime = this.#bars.get(interval)?.get(symbol);
+    if (!byTime) return [];
+    const s = start.getTime();
+    const e = end.getTime();
+    const out: OHLCV[] = [];
+    for (const [t, bar] of byTime) if (t >= s && t < e) out.push(bar);
+    return out.sort((a, b) => a.time.getTime() - b.time.getTime());
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new DataSourceUnavailableError(`${this.name} adapter is closed`, { source: this.name });
+  }
+}
+
+/** Code-unit order, as PostgreSQL's "C" collation sorts (the adapters order symbols the same way). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Validates every record before any is written; the first bad one throws with its index in the field name. */
+export function validateAll<T>(records: readonly T[], what: string, factory: (r: T) => T): T[] {
+  if (!Array.isArray(records)) throw new ValidationError(what, records, "must be an array");
+  return records.map((r, i) => {
+    try {
+      return factory(r);
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ValidationError(`${what}[${i}].${error.field}`, error.value, error.reason);
+      throw error;
+    }
+  });
+}
