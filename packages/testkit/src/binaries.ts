@@ -45,11 +45,7 @@ export function postgresBinaries(): PostgresBinaries {
   const initdb = findExecutable("initdb", dirs);
   const pgCtl = findExecutable("pg_ctl", dirs);
   if (initdb === null || pgCtl === null) {
-    missingService(
-      "postgresql",
-      PG_HINT,
-      undefined,
-    );
+    missingService("postgresql", PG_HINT);
   }
   let runAs: string | null = null;
   if (process.getuid?.() === 0) {
@@ -73,8 +69,9 @@ let redisCache: RedisBinaries | undefined;
 /** redis-server and redis-cli, or a {@link ServiceUnavailableError} naming the Debian package. */
 export function redisBinaries(): RedisBinaries {
   if (redisCache) return redisCache;
-  const server = findExecutable("redis-server", ["/usr/bin", "/usr/local/bin"]);
-  const cli = findExecutable("redis-cli", ["/usr/bin", "/usr/local/bin"]);
+  const fallback = ["/usr/bin", "/usr/local/bin"];
+  const server = findExecutable("redis-server") ?? findExecutable("redis-server", fallback);
+  const cli = findExecutable("redis-cli") ?? findExecutable("redis-cli", fallback);
   if (server === null || cli === null) missingService("redis-server", REDIS_HINT);
   redisCache = { server, cli };
   return redisCache;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { isAlive, processStartTime, signal, sleepSync } from "./process.js";
 import { REAPER_SOURCE } from "./reaper-script.js";
@@ -110,6 +110,11 @@ export function trackProcess(pid: number, sig: NodeJS.Signals = "SIGKILL", grace
 /** Registers a temp dir to remove at exit (unless QTS_TEST_KEEP is set). */
 export function trackDir(path: string): () => void {
   if (keepTempDirs()) return () => {};
+  return track({ kind: "dir", path });
+}
+
+/** Registers a stray file (e.g. a crashed server's shared memory segment) to remove at exit. */
+export function trackFile(path: string): () => void {
   return track({ kind: "dir", path });
 }
 

@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { inCI, missingService, ServiceUnavailableError } from "../src/index.js";
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected a throw");
+}
+
+describe("service gate", () => {
+  it("inCI follows the CI variable", () => {
+    vi.stubEnv("CI", "true");
+    expect(inCI()).toBe(true);
+    vi.stubEnv("CI", "1");
+    expect(inCI()).toBe(true);
+    vi.stubEnv("CI", "false");
+    expect(inCI()).toBe(false);
+    vi.stubEnv("CI", "");
+    expect(inCI()).toBe(false);
+    vi.stubEnv("CI", "0");
+    expect(inCI()).toBe(false);
+  });
+
+  it("in CI a missing service throws loudly, naming the Debian package", () => {
+    vi.stubEnv("CI", "true");
+    const err = thrown(() => missingService("postgresql", "apt-get install -y postgresql"));
+    expect(err).toBeInstanceOf(ServiceUnavailableError);
+    const e = err as ServiceUnavailableError;
+    expect(e.inCI).toBe(true);
+    expect(e.service).toBe("postgresql");
+    expect(e.message).toContain("REQUIRED SERVICE");
+    expect(e.message).toContain("apt-get install -y postgresql");
+  });
+
+  it("outside CI it throws a skippable error with the install hint", () => {
+    vi.stubEnv("CI", "");
+    const err = thrown(() => missingService("redis-server", "apt-get install -y redis-server"));
+    expect(err).toBeInstanceOf(ServiceUnavailableError);
+    const e = err as ServiceUnavailableError;
+    expect(e.inCI).toBe(false);
+    expect(e.name).toBe("ServiceUnavailableError");
+    expect(e.message).toContain("apt-get install -y redis-server");
+    expect(e.message).not.toContain("REQUIRED SERVICE");
+  });
+});
