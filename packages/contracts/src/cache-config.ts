@@ -1,4 +1,4 @@
-import { type ConfigIssue, ConfigError } from "./errors.js";
+import { ConfigError, type ConfigIssue } from "./errors.js";
 import { freezeRedacted, redactUrl } from "./redact.js";
 
 /** How to reach Redis and how the cache layer protects itself. */
@@ -48,20 +48,28 @@ const INT_FIELDS: Record<string, IntRule> = {
   circuitBreakerRecoveryMs: { min: 0, max: 86_400_000 },
 };
 
-function checkCacheConfig(c: CacheConfig, issues: ConfigIssue[], names: Record<string, string> = {}): void {
+/** Where a field's value came from, so an issue names the variable the user must fix. */
+type Origin = { variable: string; value: string };
+
+function checkCacheConfig(c: CacheConfig, issues: ConfigIssue[], origins: Record<string, Origin> = {}): void {
+  const report = (field: string, value: string, reason: string) => {
+    const origin = origins[field];
+    if (origin === undefined) issues.push({ variable: field, value, reason });
+    else if (origin.value === "") issues.push({ variable: origin.variable, value, reason });
+    else issues.push({ variable: origin.variable, value: origin.value, reason: `${field} ${reason}` });
+  };
   for (const [field, rule] of Object.entries(INT_FIELDS)) {
     const v = (c as unknown as Record<string, unknown>)[field];
     if (typeof v !== "number" || !Number.isInteger(v) || v < rule.min || v > rule.max) {
-      issues.push({
-        variable: names[field] ?? field,
-        value: String(v),
-        reason: `must be an integer between ${rule.min} and ${rule.max}`,
-      });
+      report(field, String(v), `must be an integer between ${rule.min} and ${rule.max}`);
     }
   }
   if (typeof c.host !== "string" || c.host.trim() === "") {
-    issues.push({ variable: names.host ?? "host", value: String(c.host), reason: "must be a non-empty host name" });
+    report("host", String(c.host), "must be a non-empty host name");
   }
+  if (typeof c.username !== "string") report("username", String(c.username), "must be a string");
+  if (typeof c.password !== "string") report("password", "[redacted]", "must be a string");
+  if (typeof c.tls !== "boolean") report("tls", String(c.tls), "must be true or false");
 }
 
 /** Builds a validated cache config from defaults and the given fields; throws `ConfigError` listing every problem. */
@@ -74,25 +82,31 @@ export function cacheConfig(partial: Loose<CacheConfig> = {}): CacheConfig {
 }
 
 function parseRedisUrl(url: string, variable: string, issues: ConfigIssue[]): Partial<CacheConfig> {
+  const text = String(url);
+  const shown = redactUrl(text);
   let u: URL;
   try {
-    u = new URL(url);
+    u = new URL(text);
   } catch {
-    issues.push({ variable, value: redactUrl(url), reason: "must be a redis:// or rediss:// URL" });
+    issues.push({ variable, value: shown, reason: "must be a redis:// or rediss:// URL" });
     return {};
   }
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
-    issues.push({ variable, value: redactUrl(url), reason: "must be a redis:// or rediss:// URL" });
+    issues.push({ variable, value: shown, reason: "must be a redis:// or rediss:// URL" });
     return {};
   }
   const out: { -readonly [K in keyof CacheConfig]?: CacheConfig[K] } = { tls: u.protocol === "rediss:" };
   if (u.hostname) out.host = u.hostname.replace(/^\[|\]$/g, "");
   if (u.port) out.port = Number(u.port);
-  if (u.username) out.username = decodeURIComponent(u.username);
-  if (u.password) out.password = decodeURIComponent(u.password);
+  try {
+    if (u.username) out.username = decodeURIComponent(u.username);
+    if (u.password) out.password = decodeURIComponent(u.password);
+  } catch {
+    issues.push({ variable, value: shown, reason: "user name or password is not valid percent-encoding" });
+  }
   const dbPath = u.pathname.replace(/^\//, "");
   if (dbPath !== "") {
-    if (!/^\d+$/.test(dbPath)) issues.push({ variable, value: redactUrl(url), reason: "database must be a number" });
+    if (!/^\d+$/.test(dbPath)) issues.push({ variable, value: shown, reason: "database must be a number" });
     else out.db = Number(dbPath);
   }
   return out;
@@ -122,23 +136,33 @@ const ENV_INT: Record<string, keyof CacheConfig> = {
  * `QTS_REDIS_SOCKET_TIMEOUT_MS`, `QTS_REDIS_CONNECT_TIMEOUT_MS`, `QTS_REDIS_CIRCUIT_BREAKER_THRESHOLD`,
  * `QTS_REDIS_CIRCUIT_BREAKER_RECOVERY_MS`), which override the URL. Every bad value is reported at once.
  */
-export function cacheConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): CacheConfig {
+export function cacheConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CacheConfig {
   const issues: ConfigIssue[] = [];
   const out: { -readonly [K in keyof CacheConfig]?: CacheConfig[K] } = {};
+  const origins: Record<string, Origin> = {};
   const url = env.QTS_REDIS_URL;
-  if (url) Object.assign(out, parseRedisUrl(url, "QTS_REDIS_URL", issues));
-  if (env.QTS_REDIS_HOST) out.host = env.QTS_REDIS_HOST;
+  if (url) {
+    const fromUrl = parseRedisUrl(url, "QTS_REDIS_URL", issues);
+    Object.assign(out, fromUrl);
+    for (const field of Object.keys(fromUrl))
+      origins[field] = { variable: "QTS_REDIS_URL", value: redactUrl(url) };
+  }
+  if (env.QTS_REDIS_HOST?.trim()) {
+    out.host = env.QTS_REDIS_HOST.trim();
+    origins.host = { variable: "QTS_REDIS_HOST", value: "" };
+  }
   if (env.QTS_REDIS_USERNAME) out.username = env.QTS_REDIS_USERNAME;
   if (env.QTS_REDIS_PASSWORD) out.password = env.QTS_REDIS_PASSWORD;
   if (env.QTS_REDIS_TLS) {
     const v = env.QTS_REDIS_TLS.toLowerCase();
     if (["1", "true", "yes"].includes(v)) out.tls = true;
     else if (["0", "false", "no"].includes(v)) out.tls = false;
-    else issues.push({ variable: "QTS_REDIS_TLS", value: env.QTS_REDIS_TLS, reason: "must be true or false" });
+    else
+      issues.push({ variable: "QTS_REDIS_TLS", value: env.QTS_REDIS_TLS, reason: "must be true or false" });
   }
-  const names: Record<string, string> = { host: "QTS_REDIS_HOST" };
   for (const [variable, field] of Object.entries(ENV_INT)) {
-    names[field] = variable;
     const raw = env[variable];
     if (raw === undefined || raw === "") continue;
     if (!/^\s*-?\d+\s*$/.test(raw)) {
@@ -146,10 +170,13 @@ export function cacheConfigFromEnv(env: Readonly<Record<string, string | undefin
       continue;
     }
     (out as Record<string, unknown>)[field] = Number(raw);
+    origins[field] = { variable, value: "" };
   }
   const merged: CacheConfig = { ...DEFAULT_CACHE_CONFIG, ...out };
-  checkCacheConfig(merged, issues, names);
-  const unique = issues.filter((i, n) => issues.findIndex((j) => j.variable === i.variable) === n);
+  checkCacheConfig(merged, issues, origins);
+  const unique = issues.filter(
+    (i, n) => issues.findIndex((j) => j.variable === i.variable && j.reason === i.reason) === n,
+  );
   if (unique.length > 0) throw new ConfigError(unique);
   return freezeRedacted(merged, redactCacheConfig);
 }
@@ -162,4 +189,3 @@ export function stripUndefined<T extends object>(value: T): { [K in keyof T]?: E
     [K in keyof T]?: Exclude<T[K], undefined>;
   };
 }
-

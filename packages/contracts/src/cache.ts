@@ -38,10 +38,12 @@ export function isCacheType(value: unknown): value is CacheType {
 }
 
 export function validateCacheType(value: unknown, field = "type"): CacheType {
-  if (!isCacheType(value)) throw new ValidationError(field, value, `must be one of ${CACHE_TYPES.join(", ")}`);
+  if (!isCacheType(value))
+    throw new ValidationError(field, value, `must be one of ${CACHE_TYPES.join(", ")}`);
   return value;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** `cacheKey(type, id)` = `price:ID`, `pos:ID`, `book:ID`, `risk:ID`, `ord:ID`, `strat:ID` (without namespace). */
@@ -61,7 +63,11 @@ export interface CacheStats {
   readonly hitRate: number;
 }
 
-export function cacheStats(counts?: { hitCount?: number; missCount?: number; errorCount?: number }): CacheStats {
+export function cacheStats(counts?: {
+  hitCount?: number;
+  missCount?: number;
+  errorCount?: number;
+}): CacheStats {
   const hitCount = counts?.hitCount ?? 0;
   const missCount = counts?.missCount ?? 0;
   const errorCount = counts?.errorCount ?? 0;
@@ -70,7 +76,8 @@ export function cacheStats(counts?: { hitCount?: number; missCount?: number; err
     ["missCount", missCount],
     ["errorCount", errorCount],
   ] as const) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new ValidationError(field, v, "must be a non-negative integer");
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new ValidationError(field, v, "must be a non-negative integer");
   }
   const total = hitCount + missCount;
   return Object.freeze({ hitCount, missCount, errorCount, hitRate: total > 0 ? hitCount / total : 0 });

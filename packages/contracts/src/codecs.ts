@@ -37,8 +37,24 @@ export const LEDGER_FIELDS = Object.freeze([
   "orderId",
   "broker",
 ] as const);
-export const OHLCV_FIELDS = Object.freeze(["time", "symbol", "open", "high", "low", "close", "volume"] as const);
-export const TICK_FIELDS = Object.freeze(["time", "symbol", "price", "volume", "bid", "ask", "source"] as const);
+export const OHLCV_FIELDS = Object.freeze([
+  "time",
+  "symbol",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+] as const);
+export const TICK_FIELDS = Object.freeze([
+  "time",
+  "symbol",
+  "price",
+  "volume",
+  "bid",
+  "ask",
+  "source",
+] as const);
 
 function iso(date: Date | null): string {
   return date === null ? "" : date.toISOString();
@@ -105,7 +121,8 @@ export function ledgerEntryToHash(e: LedgerEntry): StringHash {
 
 export function ledgerEntryFromHash(hash: Readonly<StringHash>): LedgerEntry {
   const id = optionalField(hash, "id");
-  if (id !== undefined && !/^\d+$/.test(id)) throw new ValidationError("id", id, "must be a positive integer");
+  if (id !== undefined && !/^\d+$/.test(id))
+    throw new ValidationError("id", id, "must be a positive integer");
   return ledgerEntry({
     id: id === undefined ? null : Number(id),
     timestamp: field(hash, "timestamp")!,

@@ -1,5 +1,5 @@
 import { type Loose, stripUndefined } from "./cache-config.js";
-import { type ConfigIssue, ConfigError } from "./errors.js";
+import { ConfigError, type ConfigIssue } from "./errors.js";
 import { freezeRedacted, redactDsn } from "./redact.js";
 
 /** Where the data layer keeps its truth: the seed's migration path is SHEETS_ONLY → HYBRID → DB_ONLY. */
@@ -159,7 +159,11 @@ export function dataLayerConfigProblems(config: DataLayerConfig): ConfigIssue[] 
   const needsDb = config.mode === DataSourceMode.HYBRID || config.mode === DataSourceMode.DB_ONLY;
   const needsSheets = config.mode === DataSourceMode.HYBRID || config.mode === DataSourceMode.SHEETS_ONLY;
   if (needsDb && config.dbDsn === "") {
-    issues.push({ variable: "dbDsn (QTS_DB_DSN)", value: "", reason: `mode ${config.mode} needs a PostgreSQL DSN` });
+    issues.push({
+      variable: "dbDsn (QTS_DB_DSN)",
+      value: "",
+      reason: `mode ${config.mode} needs a PostgreSQL DSN`,
+    });
   }
   if (needsSheets && config.sheets.spreadsheetId === "") {
     issues.push({
@@ -191,7 +195,8 @@ export function dataLayerConfigFromEnv(
   for (const [field, rule] of Object.entries(POOL_RULES)) {
     const raw = env[rule.env];
     if (raw === undefined || raw === "") continue;
-    if (!/^\s*-?\d+\s*$/.test(raw)) issues.push({ variable: rule.env, value: raw, reason: "must be an integer" });
+    if (!/^\s*-?\d+\s*$/.test(raw))
+      issues.push({ variable: rule.env, value: raw, reason: "must be an integer" });
     else pool[field as keyof ConnectionPoolConfig] = Number(raw);
   }
   const rawMode = env.QTS_DATA_MODE || env.QTS_DATA_SOURCE_MODE;

@@ -26,6 +26,10 @@ export function toDecimal(value: unknown, field: string): Decimal {
       throw new ValidationError(field, value, "must be a decimal number");
     }
     d = new Decimal(text);
+    // decimal.js turns an exponent below its range into 0: refuse rather than silently lose the value.
+    if (d.isZero() && /[1-9]/.test(text.split(/e/i)[0] ?? "")) {
+      throw new ValidationError(field, value, "is too small to represent");
+    }
   } else {
     throw new ValidationError(field, value, "must be a Decimal, a decimal string or a finite number");
   }

@@ -33,11 +33,16 @@ export function describeValue(value: unknown): string {
     const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
     return JSON.stringify(shown);
   }
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+    return String(value);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
   if (typeof value === "object" && value !== null && "toString" in value) {
-    const text = String(value);
-    if (text !== "[object Object]") return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    try {
+      const text = String(value);
+      if (text !== "[object Object]") return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    } catch {
+      // A value whose toString throws is shown by its tag; building the error must not throw.
+    }
   }
   return Object.prototype.toString.call(value);
 }

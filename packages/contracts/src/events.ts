@@ -46,7 +46,7 @@ export interface EventSink {
   publish(event: QtsEvent): void;
 }
 
-/** Builds a frozen event. */
+/** Builds a frozen event (the timestamp is copied, the payload shallow-copied and frozen). */
 export function createEvent<P extends Readonly<Record<string, unknown>>>(
   type: EventType,
   priority: Priority,
@@ -54,5 +54,11 @@ export function createEvent<P extends Readonly<Record<string, unknown>>>(
   payload: P,
   timestamp: Date = new Date(),
 ): QtsEvent<P> {
-  return Object.freeze({ type, priority, timestamp, source, payload: Object.freeze({ ...payload }) });
+  return Object.freeze({
+    type,
+    priority,
+    timestamp: new Date(timestamp.getTime()),
+    source,
+    payload: Object.freeze({ ...payload }),
+  });
 }

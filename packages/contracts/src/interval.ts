@@ -36,5 +36,7 @@ export function bucketStartMs(epochMs: number, interval: Interval): number {
 
 /** Intervals finer than `interval` that divide it evenly (every finer interval here does), finest first. */
 export function finerIntervals(interval: Interval): Interval[] {
-  return INTERVALS.filter((i) => INTERVAL_MS[i] < INTERVAL_MS[interval] && INTERVAL_MS[interval] % INTERVAL_MS[i] === 0);
+  return INTERVALS.filter(
+    (i) => INTERVAL_MS[i] < INTERVAL_MS[interval] && INTERVAL_MS[interval] % INTERVAL_MS[i] === 0,
+  );
 }

@@ -11,7 +11,8 @@ export interface TimeRange {
 export function validateTimeRange(start: unknown, end: unknown): TimeRange {
   const s = validateDate(start, "start");
   const e = validateDate(end, "end");
-  if (s.getTime() > e.getTime()) throw new ValidationError("start", start, `must be <= end (${e.toISOString()})`);
+  if (s.getTime() > e.getTime())
+    throw new ValidationError("start", start, `must be <= end (${e.toISOString()})`);
   return Object.freeze({ start: s, end: e });
 }
 
@@ -43,6 +44,8 @@ export function normalizeLedgerQuery(query: LedgerQuery | undefined): Normalized
     throw new ValidationError("start", q.start, `must be <= end (${end.toISOString()})`);
   }
   const limit =
-    q.limit === undefined ? DEFAULT_LEDGER_LIMIT : validateIntegerInRange(q.limit, "limit", 1, MAX_LEDGER_LIMIT);
+    q.limit === undefined
+      ? DEFAULT_LEDGER_LIMIT
+      : validateIntegerInRange(q.limit, "limit", 1, MAX_LEDGER_LIMIT);
   return Object.freeze({ symbol, start, end, limit });
 }

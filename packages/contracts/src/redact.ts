@@ -1,10 +1,15 @@
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
-/** Replaces the password of a `postgres://user:pass@host/db` URL or a libpq `password=...` pair with `***`. */
+/**
+ * Replaces the password of a `postgres://user:pass@host/db` URL or a libpq `password=...` pair with `***`.
+ * The URL password runs to the LAST `@`, so a password holding an unencoded `/`, `?`, `#` or `@` is hidden
+ * whole even when the URL does not parse (a stray `@` later in the URL may hide more than needed: never less).
+ */
 export function redactDsn(dsn: string): string {
   if (!dsn) return dsn;
-  const kv = dsn.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, "$1***");
-  return kv.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*):[^@/?#]*@/i, "$1:***@");
+  const text = String(dsn);
+  const kv = text.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, "$1***");
+  return kv.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/[^:@]*):[\s\S]*@/i, "$1:***@");
 }
 
 /** Replaces the password of a `redis://user:pass@host` URL with `***`. */
@@ -15,7 +20,10 @@ export const redactUrl = redactDsn;
  * secrets redacted, so passwords never reach logs, errors or `String(config)`. The helpers are
  * non-enumerable: they do not show up in `Object.keys` or equality checks.
  */
-export function freezeRedacted<T extends object>(value: T, redact: (v: T) => Record<string, unknown>): Readonly<T> {
+export function freezeRedacted<T extends object>(
+  value: T,
+  redact: (v: T) => Record<string, unknown>,
+): Readonly<T> {
   const safe = () => redact(value);
   Object.defineProperties(value, {
     toJSON: { value: safe, enumerable: false },

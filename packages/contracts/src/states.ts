@@ -26,7 +26,12 @@ export const SAFETY_POLICY: Readonly<Record<SafetyState, SafetyPolicy>> = Object
   NORMAL: Object.freeze({ cacheEnabled: true, cacheWritable: true, dbWritable: true, flushOnEnter: false }),
   WARNING: Object.freeze({ cacheEnabled: true, cacheWritable: true, dbWritable: true, flushOnEnter: false }),
   FAIL: Object.freeze({ cacheEnabled: true, cacheWritable: false, dbWritable: false, flushOnEnter: false }),
-  LOCKDOWN: Object.freeze({ cacheEnabled: false, cacheWritable: false, dbWritable: false, flushOnEnter: true }),
+  LOCKDOWN: Object.freeze({
+    cacheEnabled: false,
+    cacheWritable: false,
+    dbWritable: false,
+    flushOnEnter: true,
+  }),
 });
 
 /** Trading posture, which tunes cache freshness. */
@@ -38,19 +43,20 @@ export const OperatingState = Object.freeze({
 export type OperatingState = (typeof OperatingState)[keyof typeof OperatingState];
 
 /** TTL changes per operating state: AGGRESSIVE price 50 ms, BALANCED defaults, DEFENSIVE position 5000 ms. */
-export const OPERATING_TTL_MS: Readonly<Record<OperatingState, Readonly<Partial<Record<CacheType, number>>>>> =
-  Object.freeze({
-    AGGRESSIVE: Object.freeze({ price: 50 }),
-    BALANCED: Object.freeze({}),
-    DEFENSIVE: Object.freeze({ position: 5000 }),
-  });
+export const OPERATING_TTL_MS: Readonly<
+  Record<OperatingState, Readonly<Partial<Record<CacheType, number>>>>
+> = Object.freeze({
+  AGGRESSIVE: Object.freeze({ price: 50 }),
+  BALANCED: Object.freeze({}),
+  DEFENSIVE: Object.freeze({ position: 5000 }),
+});
 
 export function isSafetyState(value: unknown): value is SafetyState {
-  return typeof value === "string" && value in SAFETY_POLICY;
+  return typeof value === "string" && Object.hasOwn(SAFETY_POLICY, value);
 }
 
 export function isOperatingState(value: unknown): value is OperatingState {
-  return typeof value === "string" && value in OPERATING_TTL_MS;
+  return typeof value === "string" && Object.hasOwn(OPERATING_TTL_MS, value);
 }
 
 /**

@@ -4,20 +4,22 @@ import { ValidationError } from "./errors.js";
 export const MAX_SYMBOL_LENGTH = 64;
 
 // C0 controls, DEL and C1 controls.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
- * A symbol: a string, trimmed of surrounding whitespace, non-empty, at most 64 characters,
- * with no control characters. Returns the trimmed symbol.
+ * A symbol: a string with no control characters anywhere (a trailing `\n` or `\t` is bad data, not padding),
+ * trimmed of surrounding spaces, then non-empty and at most 64 characters. Returns the trimmed symbol.
  */
 export function validateSymbol(value: unknown, field = "symbol"): string {
   if (typeof value !== "string") throw new ValidationError(field, value, "must be a string");
+  if (CONTROL_CHARS.test(value))
+    throw new ValidationError(field, value, "must not contain control characters");
   const symbol = value.trim();
   if (symbol === "") throw new ValidationError(field, value, "must not be empty");
   if (symbol.length > MAX_SYMBOL_LENGTH) {
     throw new ValidationError(field, value, `must be at most ${MAX_SYMBOL_LENGTH} characters`);
   }
-  if (CONTROL_CHARS.test(symbol)) throw new ValidationError(field, value, "must not contain control characters");
   return symbol;
 }
 
@@ -28,15 +30,57 @@ export function validateText(value: unknown, field: string, fallback = ""): stri
   return value;
 }
 
+// YYYY-MM-DD, optionally followed by [T or space]hh:mm[:ss[.fff]] and a zone (Z, ±hh, ±hhmm, ±hh:mm).
+const ISO_8601 =
+  /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
 /**
- * A point in time: a valid `Date`, an ISO-8601 string or epoch milliseconds. Always returns a new `Date`
- * (so a caller's later mutation of its own Date cannot change a record).
+ * Parses an ISO-8601 date or date-time strictly (no day 30 of February, no hour 24, no free-form text).
+ * A date-time without a zone is UTC, like a date alone; fractions finer than a millisecond are truncated.
+ * Returns NaN when the text is not such a time.
+ */
+export function parseIsoTime(text: string): number {
+  const m = ISO_8601.exec(text.trim());
+  if (!m) return Number.NaN;
+  const [, y, mo, d, h = "0", mi = "0", sec = "0", frac = "", zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(sec);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    return Number.NaN;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return Number.NaN;
+  }
+  date.setUTCHours(hour, minute, second, Number(frac.slice(0, 3).padEnd(3, "0")));
+  let ms = date.getTime();
+  if (zone !== undefined && zone.toUpperCase() !== "Z") {
+    const digits = zone.slice(1).replace(":", "");
+    const offH = Number(digits.slice(0, 2));
+    const offM = Number(digits.slice(2) || "0");
+    if (offH > 23 || offM > 59) return Number.NaN;
+    ms -= (zone.startsWith("-") ? -1 : 1) * (offH * 60 + offM) * 60_000;
+  }
+  return ms;
+}
+
+function isDate(value: unknown): value is Date {
+  return value instanceof Date || Object.prototype.toString.call(value) === "[object Date]";
+}
+
+/**
+ * A point in time: a valid `Date`, an ISO-8601 string (see `parseIsoTime`) or epoch milliseconds. Always
+ * returns a new `Date` (so a caller's later mutation of its own Date cannot change a record).
  */
 export function validateDate(value: unknown, field: string): Date {
   let ms: number;
-  if (value instanceof Date) ms = value.getTime();
+  if (isDate(value)) ms = Date.prototype.getTime.call(value);
   else if (typeof value === "number") ms = Number.isFinite(value) ? value : Number.NaN;
-  else if (typeof value === "string" && value.trim() !== "") ms = Date.parse(value);
+  else if (typeof value === "string" && value.trim() !== "") ms = parseIsoTime(value);
   else throw new ValidationError(field, value, "must be a Date");
   if (Number.isNaN(ms)) throw new ValidationError(field, value, "must be a valid date");
   const date = new Date(ms);
@@ -58,7 +102,7 @@ export function validateVolume(value: unknown, field = "volume"): number {
   else throw new ValidationError(field, value, "must be a non-negative integer");
   if (!Number.isSafeInteger(n)) throw new ValidationError(field, value, "must be a safe integer");
   if (n < 0) throw new ValidationError(field, value, "must be >= 0");
-  return n;
+  return n === 0 ? 0 : n; // -0 → 0
 }
 
 /** An integer in [min, max]. */
@@ -66,7 +110,8 @@ export function validateIntegerInRange(value: unknown, field: string, min: numbe
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new ValidationError(field, value, `must be an integer between ${min} and ${max}`);
   }
-  if (value < min || value > max) throw new ValidationError(field, value, `must be between ${min} and ${max}`);
+  if (value < min || value > max)
+    throw new ValidationError(field, value, `must be between ${min} and ${max}`);
   return value;
 }
 

@@ -23,7 +23,8 @@ export interface HealthStatusInput {
 
 export function healthStatus(input: HealthStatusInput): HealthStatus {
   const raw = requireObject(input, "healthStatus");
-  if (typeof raw.healthy !== "boolean") throw new ValidationError("healthy", raw.healthy, "must be a boolean");
+  if (typeof raw.healthy !== "boolean")
+    throw new ValidationError("healthy", raw.healthy, "must be a boolean");
   const latencyMs = raw.latencyMs ?? 0;
   if (typeof latencyMs !== "number" || !Number.isFinite(latencyMs) || latencyMs < 0) {
     throw new ValidationError("latencyMs", latencyMs, "must be a finite number >= 0");
@@ -40,6 +41,7 @@ export function healthStatus(input: HealthStatusInput): HealthStatus {
     latencyMs,
     error: validateText(raw.error, "error"),
   };
-  if (raw.details !== undefined) status.details = Object.freeze({ ...requireObject(raw.details, "details") }) as HealthDetails;
+  if (raw.details !== undefined)
+    status.details = Object.freeze({ ...requireObject(raw.details, "details") }) as HealthDetails;
   return Object.freeze(status);
 }

@@ -35,7 +35,8 @@ export interface LedgerEntryInput {
 }
 
 function validateSide(value: unknown): Side {
-  if (value !== Side.BUY && value !== Side.SELL) throw new ValidationError("side", value, 'must be "BUY" or "SELL"');
+  if (value !== Side.BUY && value !== Side.SELL)
+    throw new ValidationError("side", value, 'must be "BUY" or "SELL"');
   return value;
 }
 
