@@ -34,19 +34,26 @@ export interface StartSheetsEmulatorOptions {
   port?: number;
   /** Require `Authorization: Bearer <token>`; by default any bearer token is accepted, but one is required. */
   token?: string;
+  /**
+   * Unknown spreadsheet ids are created (empty, one `Sheet1` tab) on first use, so a test may pick any id
+   * (default true). `false` answers 404 NOT_FOUND as Google does.
+   */
+  autoCreate?: boolean;
 }
 
 export interface SheetsEmulator {
   /** `http://127.0.0.1:PORT/`: give it to the client as `rootUrl`. */
   readonly rootUrl: string;
   readonly port: number;
+  /** A spreadsheet created at start (one `Sheet1` tab), for tests that need just one. */
+  readonly spreadsheetId: string;
   /** Every request received, in order. */
   readonly requestLog: RequestLogEntry[];
   /** Creates a spreadsheet (tabs default to `Sheet1`) and returns its id. */
   createSpreadsheet(opts?: { title?: string; tabs?: readonly string[]; spreadsheetId?: string }): string;
   /** Tab titles of a spreadsheet, in order. */
   tabs(spreadsheetId: string): string[];
-  /** A tab's values as the API would return them with `UNFORMATTED_VALUE` (formulas as their text). */
+  /** A tab's values as the API returns them with `valueRenderOption: FORMULA` (formulas as their `=` text). */
   getSheetValues(spreadsheetId: string, tab: string): JsonCell[][];
   /** A tab's stored cells: strings, numbers, booleans, or `{ formula }` objects (trailing empties trimmed). */
   getCells(spreadsheetId: string, tab: string): (Cell | undefined)[][];
@@ -120,6 +127,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export async function startSheetsEmulator(opts: StartSheetsEmulatorOptions = {}): Promise<SheetsEmulator> {
   const model = new SheetsModel();
+  const autoCreate = opts.autoCreate ?? true;
+  const defaultId = model.create("QTS test spreadsheet").spreadsheetId;
   const requestLog: RequestLogEntry[] = [];
   let rules: (FailureRule & { remaining: number })[] = [];
   let latencyMs = 0;
@@ -138,7 +147,8 @@ export async function startSheetsEmulator(opts: StartSheetsEmulatorOptions = {})
     const httpMethod = req.method ?? "GET";
     const body = await readBody(req).catch((e: unknown) => e);
     const option =
-      url.searchParams.get("valueInputOption") ?? (body as { valueInputOption?: unknown } | undefined)?.valueInputOption;
+      url.searchParams.get("valueInputOption") ??
+      (body as { valueInputOption?: unknown } | undefined)?.valueInputOption;
     const log = (method: SheetsMethod | "unknown", status: number | "reset", inj = false) =>
       requestLog.push({
         method,
@@ -191,6 +201,9 @@ export async function startSheetsEmulator(opts: StartSheetsEmulatorOptions = {})
     }
     try {
       if (body instanceof Error) throw body;
+      if (autoCreate && match.spreadsheetId !== "" && !model.spreadsheets.has(match.spreadsheetId)) {
+        model.create("Untitled spreadsheet", ["Sheet1"], match.spreadsheetId);
+      }
       const result = route.run(model, url.searchParams, body, {
         spreadsheetId: match.spreadsheetId,
         range: match.range,
@@ -226,6 +239,7 @@ export async function startSheetsEmulator(opts: StartSheetsEmulatorOptions = {})
   return {
     rootUrl: `http://127.0.0.1:${port}/`,
     port,
+    spreadsheetId: defaultId,
     requestLog,
     createSpreadsheet(o = {}) {
       return model.create(o.title, o.tabs ?? ["Sheet1"], o.spreadsheetId).spreadsheetId;
