@@ -1,3 +1,12 @@
 export * from "./circuit-breaker.js";
 export * from "./memory-cache-client.js";
-export { validateHash, validateKey, validateTtlMs } from "./validate.js";
+export { clusterKeySlot } from "./redis/cluster-slot.js";
+export * from "./redis-cache-client.js";
+export {
+  EMPTY_HASH_MARKER,
+  MAX_TTL_MS,
+  validateHash,
+  validateKey,
+  validateKeys,
+  validateTtlMs,
+} from "./validate.js";

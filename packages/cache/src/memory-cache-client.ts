@@ -2,18 +2,22 @@ import {
   type CacheHash,
   CacheUnavailableError,
   type Clock,
-  healthStatus,
   type HealthStatus,
+  healthStatus,
   type NamespacedCacheClient,
   systemClock,
+  ValidationError,
 } from "@qts/contracts";
-import { validateHash, validateKey, validateTtlMs } from "./validate.js";
+import { validateHash, validateKey, validateKeys, validateTtlMs } from "./validate.js";
 
 export interface InMemoryCacheClientOptions {
   clock?: Clock | undefined;
   /** Reported by `namespace`; keys are held as given. Default "". */
   namespace?: string | undefined;
-  /** Full sweep of expired entries after this many writes (default 1024). */
+  /**
+   * Full sweep of expired entries after this many writes (default 1024), or after as many writes as entries
+   * are held when that is more, so sweeping stays O(1) amortised per write.
+   */
   sweepEveryWrites?: number | undefined;
 }
 
@@ -26,7 +30,8 @@ const resolvedTrue = Promise.resolve(true);
 
 /**
  * A Map of (hash, expiresAt). Expired entries are never returned and are removed when read; a sweep every
- * `sweepEveryWrites` writes (and `sweep()`) removes the rest, so memory does not grow without bound.
+ * `max(sweepEveryWrites, size)` writes (and `sweep()`) removes the rest, so memory stays within about twice
+ * the live entries plus the writes since the last sweep. An entry expires when `clock.now() >= setAt + ttlMs`.
  * Stored hashes are frozen copies, and `get` returns that frozen copy (no copy per read).
  */
 export class InMemoryCacheClient implements NamespacedCacheClient {
@@ -40,7 +45,11 @@ export class InMemoryCacheClient implements NamespacedCacheClient {
   constructor(options: InMemoryCacheClientOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.namespace = options.namespace ?? "";
-    this.#sweepEvery = options.sweepEveryWrites ?? 1024;
+    const sweepEvery = options.sweepEveryWrites ?? 1024;
+    if (!Number.isInteger(sweepEvery) || sweepEvery < 1) {
+      throw new ValidationError("sweepEveryWrites", sweepEvery, "must be an integer >= 1");
+    }
+    this.#sweepEvery = sweepEvery;
   }
 
   /** Entries currently held, expired or not (until swept). */
@@ -49,35 +58,40 @@ export class InMemoryCacheClient implements NamespacedCacheClient {
   }
 
   async get(key: string): Promise<CacheHash | null> {
+    validateKey(key);
     if (this.#closed) throw closedError();
     return this.#read(key, this.#clock.now());
   }
 
   set(key: string, mapping: Readonly<CacheHash>, ttlMs: number): Promise<boolean> {
     try {
-      if (this.#closed) throw closedError();
       validateKey(key);
       const hash = Object.freeze({ ...validateHash(mapping) });
-      const expiresAt = this.#clock.now() + validateTtlMs(ttlMs);
-      this.#entries.set(key, { hash, expiresAt });
-      if (++this.#writesSinceSweep >= this.#sweepEvery) this.sweep();
+      const ttl = validateTtlMs(ttlMs);
+      if (this.#closed) throw closedError();
+      this.#entries.set(key, { hash, expiresAt: this.#clock.now() + ttl });
+      if (++this.#writesSinceSweep >= this.#sweepEvery && this.#writesSinceSweep >= this.#entries.size)
+        this.sweep();
       return resolvedTrue;
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Sets many entries with one TTL. */
+  /** Sets many entries with one TTL; every entry is validated before any is written. Resolves to the count. */
   async setMany(entries: Iterable<readonly [string, Readonly<CacheHash>]>, ttlMs: number): Promise<number> {
-    let n = 0;
-    for (const [key, mapping] of entries) {
-      await this.set(key, mapping, ttlMs);
-      n++;
+    const list = [...entries];
+    validateTtlMs(ttlMs);
+    for (const [key, mapping] of list) {
+      validateKey(key);
+      validateHash(mapping);
     }
-    return n;
+    for (const [key, mapping] of list) await this.set(key, mapping, ttlMs);
+    return list.length;
   }
 
   async delete(key: string): Promise<boolean> {
+    validateKey(key);
     if (this.#closed) throw closedError();
     const entry = this.#entries.get(key);
     if (entry === undefined) return false;
@@ -86,6 +100,7 @@ export class InMemoryCacheClient implements NamespacedCacheClient {
   }
 
   async getMany(keys: readonly string[]): Promise<Map<string, CacheHash | null>> {
+    validateKeys(keys);
     if (this.#closed) throw closedError();
     const now = this.#clock.now();
     const out = new Map<string, CacheHash | null>();
@@ -93,11 +108,16 @@ export class InMemoryCacheClient implements NamespacedCacheClient {
     return out;
   }
 
+  /** Removes the entries whose key starts with `prefix` (all by default); resolves to how many live ones went. */
   async flushNamespace(prefix = ""): Promise<number> {
+    if (typeof prefix !== "string") throw new ValidationError("prefix", prefix, "must be a string");
     if (this.#closed) throw closedError();
+    const now = this.#clock.now();
     let removed = 0;
-    for (const key of [...this.#entries.keys()]) {
-      if (key.startsWith(prefix) && this.#entries.delete(key)) removed++;
+    for (const [key, entry] of this.#entries) {
+      if (!key.startsWith(prefix)) continue;
+      this.#entries.delete(key);
+      if (entry.expiresAt > now) removed++;
     }
     return removed;
   }

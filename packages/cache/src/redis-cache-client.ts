@@ -1,0 +1,347 @@
+import {
+  type CacheConfig,
+  type CacheHash,
+  CacheUnavailableError,
+  type HealthStatus,
+  healthStatus,
+  type NamespacedCacheClient,
+  ValidationError,
+} from "@qts/contracts";
+import { type ChainableCommander, Cluster, Redis } from "ioredis";
+import {
+  escapeGlob,
+  flushNode,
+  fromStored,
+  groupBySlotOwner,
+  REDIRECTION,
+  REPLACE_HASH_LUA,
+  toStoredArgs,
+  type WithScript,
+  withTimeout,
+} from "./redis/commands.js";
+import { pipelineResults, toCacheError } from "./redis/errors.js";
+import {
+  clusterOptions,
+  type RedisCacheClientOptions,
+  type RedisMode,
+  redisOptions,
+  resolveRedisOptions,
+  SET_SCRIPT_COMMAND,
+} from "./redis/options.js";
+import { validateHash, validateKey, validateKeys, validateTtlMs } from "./validate.js";
+
+export type {
+  RedisCacheClientBaseOptions,
+  RedisCacheClientOptions,
+  RedisClusterModeOptions,
+  RedisMode,
+  RedisNodeAddress,
+  RedisSentinelModeOptions,
+  RedisSingleOptions,
+} from "./redis/options.js";
+
+/**
+ * A `CacheClient` on ioredis for a single Redis, Redis behind Sentinel, or a Redis Cluster.
+ *
+ * - Keys are stored as `namespace + key` (explicit prefixing; ioredis `keyPrefix` is not used because it
+ *   does not apply to SCAN patterns).
+ * - `set` replaces the hash and its TTL atomically in one round trip (a Lua script by default, MULTI/EXEC
+ *   with `setStrategy: "multi"`); fractional TTLs are rounded up to whole milliseconds for PEXPIRE.
+ * - `set(key, {}, ttl)` stores an empty hash as a reserved marker field; `get` returns `{}` for it.
+ * - `getMany` is one pipeline (one per master node on a cluster, sent in parallel).
+ * - Fails fast: no offline queue; while disconnected every call rejects at once with
+ *   `CacheUnavailableError`, a hung server costs at most the command timeout, and the client reconnects by
+ *   itself with capped backoff. Before the very first connection a call waits up to the connect timeout.
+ * - Bad keys, hashes and TTLs reject with `ValidationError` before any I/O.
+ */
+export class RedisCacheClient implements NamespacedCacheClient {
+  readonly namespace: string;
+  readonly mode: RedisMode;
+  readonly config: CacheConfig;
+  readonly #redis: WithScript<Redis> | WithScript<Cluster>;
+  readonly #setStrategy: "script" | "multi";
+  #everReady = false;
+  #readyWaiter: Promise<boolean> | null = null;
+  #closing: Promise<void> | null = null;
+  #lastError: Error | null = null;
+
+  constructor(options: RedisCacheClientOptions = {}) {
+    const resolved = resolveRedisOptions(options);
+    this.namespace = resolved.namespace;
+    this.mode = resolved.mode;
+    this.config = resolved.config;
+    this.#setStrategy = resolved.setStrategy;
+    const client =
+      resolved.mode === "cluster"
+        ? new Cluster(
+            resolved.nodes.map((n) => ({ host: n.host, port: n.port })),
+            clusterOptions(resolved),
+          )
+        : new Redis(redisOptions(resolved));
+    client.defineCommand(SET_SCRIPT_COMMAND, { numberOfKeys: 1, lua: REPLACE_HASH_LUA });
+    client.on("ready", () => {
+      this.#everReady = true;
+    });
+    // Without a listener ioredis prints every connection error; keep the last one for health and messages.
+    client.on("error", (error: Error) => {
+      this.#lastError = error;
+    });
+    this.#redis = client as WithScript<Redis> | WithScript<Cluster>;
+  }
+
+  /** The underlying ioredis `Redis` or `Cluster` (for diagnostics; keys are `namespace + key`). */
+  get redis(): Redis | Cluster {
+    return this.#redis;
+  }
+
+  /** The connection status as ioredis reports it ("ready", "reconnecting", "end" ...). */
+  get status(): string {
+    return this.#redis.status;
+  }
+
+  /** Resolves once connected; rejects with `CacheUnavailableError` if not connected within the connect timeout. */
+  async ready(): Promise<void> {
+    if (!this.#isReady()) await this.#ensureReady("connect");
+  }
+
+  async get(key: string): Promise<CacheHash | null> {
+    const k = this.namespace + validateKey(key);
+    if (!this.#isReady()) await this.#ensureReady("get");
+    try {
+      return fromStored((await this.#redis.hgetall(k)) as CacheHash);
+    } catch (error) {
+      throw toCacheError(error, "get");
+    }
+  }
+
+  async set(key: string, mapping: Readonly<CacheHash>, ttlMs: number): Promise<boolean> {
+    const k = this.namespace + validateKey(key);
+    const args = toStoredArgs(validateHash(mapping));
+    const pttl = Math.ceil(validateTtlMs(ttlMs));
+    if (!this.#isReady()) await this.#ensureReady("set");
+    try {
+      if (this.#setStrategy === "script") {
+        await this.#redis.qtsReplaceHash(k, String(pttl), ...args);
+      } else {
+        pipelineResults(
+          await this.#redis
+            .multi()
+            .unlink(k)
+            .hset(k, ...args)
+            .pexpire(k, pttl)
+            .exec(),
+          "set",
+        );
+      }
+      return true;
+    } catch (error) {
+      throw toCacheError(error, "set");
+    }
+  }
+
+  /**
+   * Sets many hashes with one TTL: every entry is validated first, then all are written in one pipeline
+   * (one per master node on a cluster). Each entry is replaced atomically. Resolves to the count.
+   */
+  async setMany(entries: Iterable<readonly [string, Readonly<CacheHash>]>, ttlMs: number): Promise<number> {
+    const pttl = String(Math.ceil(validateTtlMs(ttlMs)));
+    const list = [...entries].map(([key, mapping]) => ({
+      key: this.namespace + validateKey(key),
+      args: toStoredArgs(validateHash(mapping)),
+    }));
+    if (list.length === 0) return 0;
+    const byKey = new Map(list.map((e) => [e.key, e.args]));
+    if (!this.#isReady()) await this.#ensureReady("setMany");
+    try {
+      const args = (k: string) => byKey.get(k) ?? [];
+      await this.#perNode(
+        [...byKey.keys()],
+        "setMany",
+        (p, k) => {
+          (p as WithScript<ChainableCommander>).qtsReplaceHash(k, pttl, ...args(k));
+        },
+        (k) => this.#redis.qtsReplaceHash(k, pttl, ...args(k)),
+      );
+      return list.length;
+    } catch (error) {
+      throw toCacheError(error, "setMany");
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const k = this.namespace + validateKey(key);
+    if (!this.#isReady()) await this.#ensureReady("delete");
+    try {
+      return (await this.#redis.unlink(k)) > 0;
+    } catch (error) {
+      throw toCacheError(error, "delete");
+    }
+  }
+
+  async getMany(keys: readonly string[]): Promise<Map<string, CacheHash | null>> {
+    const unique = [...new Set(validateKeys(keys))];
+    const out = new Map<string, CacheHash | null>();
+    if (unique.length === 0) return out;
+    if (!this.#isReady()) await this.#ensureReady("getMany");
+    try {
+      const results = await this.#perNode(
+        unique.map((k) => this.namespace + k),
+        "getMany",
+        (p, k) => {
+          p.hgetall(k);
+        },
+        (k) => this.#redis.hgetall(k),
+      );
+      for (const key of unique) out.set(key, fromStored(results.get(this.namespace + key) as CacheHash));
+      return out;
+    } catch (error) {
+      throw toCacheError(error, "getMany");
+    }
+  }
+
+  /**
+   * Removes the keys under this namespace (or those whose key without the namespace starts with `prefix`) by
+   * SCAN MATCH + UNLINK in batches, on every master of a cluster; never FLUSHDB. Resolves to how many went.
+   * With an empty namespace and no prefix it refuses (that would be the whole database).
+   */
+  async flushNamespace(prefix = ""): Promise<number> {
+    if (typeof prefix !== "string") throw new ValidationError("prefix", prefix, "must be a string");
+    if (this.namespace + prefix === "") {
+      throw new ValidationError("prefix", prefix, "must be non-empty when the namespace is empty");
+    }
+    const pattern = `${escapeGlob(this.namespace + prefix)}*`;
+    if (!this.#isReady()) await this.#ensureReady("flushNamespace");
+    try {
+      const nodes = this.#redis instanceof Cluster ? this.#redis.nodes("master") : [this.#redis as Redis];
+      const counts = await Promise.all(
+        nodes.map((node) => flushNode(node, pattern, this.mode === "cluster")),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    } catch (error) {
+      throw toCacheError(error, "flushNamespace");
+    }
+  }
+
+  /** PING (every master on a cluster); `latencyMs` is the round trip (the slowest master). Never rejects. */
+  async healthCheck(): Promise<HealthStatus> {
+    const source = `redis-${this.mode}`;
+    const started = performance.now();
+    const details = { mode: this.mode, namespace: this.namespace };
+    try {
+      if (!this.#isReady()) await this.#ensureReady("healthCheck");
+      const nodes = this.#redis instanceof Cluster ? this.#redis.nodes("master") : [this.#redis as Redis];
+      await Promise.all(nodes.map((n) => n.ping()));
+      return healthStatus({ healthy: true, source, latencyMs: performance.now() - started, details });
+    } catch (error) {
+      const message = toCacheError(error, "healthCheck").message;
+      return healthStatus({
+        healthy: false,
+        source,
+        latencyMs: performance.now() - started,
+        error: message,
+        details,
+      });
+    }
+  }
+
+  /**
+   * QUIT, then disconnect, and wait until the connection has ended (each step bounded by the connect
+   * timeout): no socket or timer is left. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const client = this.#redis;
+      const bound = this.config.socketConnectTimeoutMs;
+      const ended =
+        client.status === "end" ? Promise.resolve() : new Promise<void>((r) => client.once("end", r));
+      try {
+        if (client.status === "ready") await withTimeout(client.quit(), bound);
+      } catch {
+        // closing anyway
+      }
+      client.disconnect();
+      await withTimeout(ended, bound);
+    })();
+    return this.#closing;
+  }
+
+  /** The synchronous fast path: connected and not closing. */
+  #isReady(): boolean {
+    return this.#closing === null && this.#redis.status === "ready";
+  }
+
+  /** Rejects at once unless connected; before the first connection waits up to the connect timeout. */
+  async #ensureReady(operation: string): Promise<void> {
+    if (this.#closing !== null)
+      throw new CacheUnavailableError(`Redis ${operation} failed: client is closed`);
+    const status = this.#redis.status;
+    if (status === "ready") return;
+    if (!this.#everReady && status !== "end" && status !== "close") {
+      this.#readyWaiter ??= this.#waitReady().finally(() => {
+        this.#readyWaiter = null;
+      });
+      if (await this.#readyWaiter) return;
+    }
+    const cause = this.#lastError;
+    throw new CacheUnavailableError(
+      `Redis ${operation} failed: not connected (${this.#redis.status})${cause ? `: ${cause.message}` : ""}`,
+      cause ? { cause } : undefined,
+    );
+  }
+
+  #waitReady(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const client = this.#redis;
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        client.off("ready", onReady);
+        resolve(client.status === "ready");
+      }, this.config.socketConnectTimeoutMs);
+      client.once("ready", onReady);
+    });
+  }
+
+  /**
+   * Sends one pipeline per master (one pipeline on a single Redis) with `add(pipeline, key)` for every key,
+   * in parallel, and maps each key to its reply. On a cluster, keys whose reply is a redirection (MOVED/ASK
+   * during a failover or resharding: ioredis retries a pipeline only when every error is the same) are sent
+   * again one by one through the cluster client, which follows redirections and refreshes its slot table.
+   */
+  async #perNode(
+    keys: readonly string[],
+    operation: string,
+    add: (pipeline: ChainableCommander, key: string) => void,
+    one: (key: string) => Promise<unknown>,
+  ): Promise<Map<string, unknown>> {
+    const client = this.#redis;
+    const groups = client instanceof Cluster ? groupBySlotOwner(client, keys) : [keys];
+    const replies = new Map<string, unknown>();
+    const redirected: string[] = [];
+    await Promise.all(
+      groups.map(async (group) => {
+        const pipeline = client.pipeline();
+        for (const k of group) add(pipeline, k);
+        const results = await pipeline.exec();
+        if (results === null)
+          throw new CacheUnavailableError(`Redis ${operation} failed: pipeline was discarded`);
+        results.forEach(([error, value], i) => {
+          const k = group[i] as string;
+          if (error === null) replies.set(k, value);
+          else if (client instanceof Cluster && REDIRECTION.test(error.message)) redirected.push(k);
+          else throw toCacheError(error, operation);
+        });
+      }),
+    );
+    if (redirected.length > 0) {
+      await Promise.all(
+        redirected.map(async (k) => {
+          replies.set(k, await one(k));
+        }),
+      );
+    }
+    return replies;
+  }
+}

@@ -1,0 +1,89 @@
+import type { CacheHash } from "@qts/contracts";
+import type { Cluster, Redis } from "ioredis";
+import { EMPTY_HASH_MARKER } from "../validate.js";
+import { clusterKeySlot } from "./cluster-slot.js";
+import { pipelineResults } from "./errors.js";
+
+/**
+ * UNLINK + HSET + PEXPIRE as one atomic script call: KEYS[1] = key, ARGV[1] = TTL in whole ms, then field/value
+ * pairs (HSET in chunks of 500 pairs: Lua's unpack() has a stack limit of about 8000 values).
+ */
+export const REPLACE_HASH_LUA = `
+redis.call('UNLINK', KEYS[1])
+local n = #ARGV
+for i = 2, n, 1000 do
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 999, n)))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+export type ReplaceHash = (key: string, ...args: string[]) => Promise<unknown>;
+export type WithScript<T> = T & { qtsReplaceHash: ReplaceHash };
+
+export const SCAN_COUNT = 500;
+export const REDIRECTION = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/** Groups keys by the master that serves their slot, as the cluster's slot table says. */
+export function groupBySlotOwner(cluster: Cluster, keys: readonly string[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const key of keys) {
+    const owner = cluster.slots[clusterKeySlot(key)]?.join(",") ?? "";
+    const group = groups.get(owner);
+    if (group === undefined) groups.set(owner, [key]);
+    else group.push(key);
+  }
+  return [...groups.values()];
+}
+
+export async function flushNode(node: Redis, pattern: string, perKey: boolean): Promise<number> {
+  let removed = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT);
+    cursor = next;
+    if (keys.length === 0) continue;
+    if (perKey) {
+      // Cluster: a multi-key UNLINK must stay in one slot, so one UNLINK per key, pipelined to this node.
+      const pipeline = node.pipeline();
+      for (const k of keys) pipeline.unlink(k);
+      for (const n of pipelineResults(await pipeline.exec(), "flushNamespace")) removed += Number(n);
+    } else {
+      removed += await node.unlink(...keys);
+    }
+  } while (cursor !== "0");
+  return removed;
+}
+
+export async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
+}
+
+export function toStoredArgs(mapping: Readonly<CacheHash>): string[] {
+  const args: string[] = [];
+  for (const [field, value] of Object.entries(mapping)) args.push(field, value);
+  if (args.length === 0) args.push(EMPTY_HASH_MARKER, "1");
+  return args;
+}
+
+export function fromStored(hash: CacheHash | null | undefined): CacheHash | null {
+  if (hash === null || hash === undefined) return null;
+  let empty = true;
+  for (const _ in hash) {
+    empty = false;
+    break;
+  }
+  if (empty) return null;
+  if (EMPTY_HASH_MARKER in hash) {
+    const { [EMPTY_HASH_MARKER]: _, ...rest } = hash;
+    return rest;
+  }
+  return hash;
+}
+
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,66 @@
+import { CACHE_TTL_MS, CacheType, cacheKey, ManualClock } from "@qts/contracts";
+import { redisTestUrl, uniqueNamespace } from "@qts/testkit";
+import { describe, expect, it } from "vitest";
+import { CircuitBreaker, CircuitState, InMemoryCacheClient, RedisCacheClient } from "../src/index.js";
+
+// The README examples, as written there (with a test namespace instead of "qts:").
+describe("README examples", () => {
+  it("single Redis", async () => {
+    const cache = new RedisCacheClient({ url: await redisTestUrl(), namespace: uniqueNamespace() });
+    await cache.set(
+      cacheKey(CacheType.POSITION, "AAPL"),
+      { qty: "10", avgPrice: "187.5" },
+      CACHE_TTL_MS.position,
+    );
+    expect(await cache.get("pos:AAPL")).toEqual({ qty: "10", avgPrice: "187.5" });
+    const many = await cache.getMany(["pos:AAPL", "pos:MSFT"]);
+    expect([...many]).toEqual([
+      ["pos:AAPL", { qty: "10", avgPrice: "187.5" }],
+      ["pos:MSFT", null],
+    ]);
+    expect(await cache.delete("pos:AAPL")).toBe(true);
+    await cache.set("pos:X", { a: "1" }, 1000);
+    expect(await cache.flushNamespace("pos:")).toBe(1);
+    expect(await cache.healthCheck()).toMatchObject({ healthy: true, source: "redis-single" });
+    await cache.close();
+  });
+
+  it("InMemoryCacheClient with a ManualClock", async () => {
+    const clock = new ManualClock(Date.parse("2026-01-02T09:30:00Z"));
+    const cache = new InMemoryCacheClient({ clock });
+    await cache.set("price:AAPL", { price: "187.5", timestamp: String(clock.now()) }, 100);
+    clock.advance(99);
+    expect(await cache.get("price:AAPL")).toMatchObject({ price: "187.5" });
+    clock.advance(1);
+    expect(await cache.get("price:AAPL")).toBeNull();
+  });
+
+  it("CircuitBreaker guarding a call", async () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker({ failureThreshold: 5, recoveryTimeoutMs: 60_000, clock });
+    const log: string[] = [];
+    breaker.onStateChange((to, from) => log.push(`${from} -> ${to}`));
+    async function guarded<T>(call: () => Promise<T>, fallback: () => T): Promise<T> {
+      if (!breaker.canExecute()) return fallback();
+      try {
+        const result = await call();
+        breaker.recordSuccess();
+        return result;
+      } catch {
+        breaker.recordFailure();
+        return fallback();
+      }
+    }
+    const failing = () => Promise.reject(new Error("down"));
+    for (let i = 0; i < 5; i++) expect(await guarded(failing, () => "fallback")).toBe("fallback");
+    expect(breaker.state).toBe(CircuitState.OPEN);
+    clock.advance(60_000);
+    expect(
+      await guarded(
+        () => Promise.resolve("ok"),
+        () => "fallback",
+      ),
+    ).toBe("ok");
+    expect(log).toEqual(["CLOSED -> OPEN", "OPEN -> HALF_OPEN", "HALF_OPEN -> CLOSED"]);
+  });
+});
