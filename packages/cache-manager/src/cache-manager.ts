@@ -1,0 +1,439 @@
+import { CircuitBreaker, CircuitState, validateHash } from "@qts/cache";
+import {
+  CACHE_KEY_PREFIX,
+  CACHE_TYPES,
+  type CacheClient,
+  type CacheHash,
+  CacheStaleDataError,
+  type CacheStats,
+  CacheType,
+  CacheUnavailableError,
+  type Clock,
+  cacheKey,
+  createEvent,
+  type DataSourceAdapter,
+  type Decimal,
+  type EventSink,
+  EventType,
+  effectiveTtlMs,
+  isOperatingState,
+  isSafetyState,
+  type OperatingState,
+  type Position,
+  Priority,
+  positionUpdate,
+  type QtsEvent,
+  SAFETY_POLICY,
+  SafetyState,
+  systemClock,
+  ValidationError,
+  validateCacheType,
+  validateSymbol,
+} from "@qts/contracts";
+import { DeadlineQueue } from "./deadline-queue.js";
+import { InProcessEventBus } from "./event-bus.js";
+import { GuardedCache } from "./guarded-cache.js";
+import { errorMessage, parseEpochMs } from "./helpers.js";
+import { type CacheManagerOptions, declaredClientTimeoutMs, resolveOptions } from "./options.js";
+import { PositionCache } from "./position-cache.js";
+import { assertCacheWritable, assertDbWritable, assertOpen, type SharedState } from "./shared-state.js";
+import { type Counters, StatsTable } from "./stats.js";
+
+const { POSITION, PRICE } = CacheType;
+
+/**
+ * The central cache of the engine: cache-aside positions, write-through fills, real-time prices, generic
+ * entries, all behind a circuit breaker, with per-type stats, events, safety and operating states.
+ * See the package README for the decisions behind each behaviour.
+ */
+export class CacheManager {
+  readonly namespace: string;
+  readonly #client: CacheClient;
+  readonly #clock: Clock;
+  readonly #sink: EventSink;
+  readonly #breaker: CircuitBreaker;
+  readonly #source: string;
+  readonly #overrides: Readonly<Partial<Record<CacheType, number>>>;
+  readonly #g: GuardedCache;
+  readonly #flushTimeoutMs: number;
+  readonly #stats = new StatsTable();
+  readonly #c: Readonly<Record<CacheType, Counters>> = this.#stats.counters;
+  readonly #prefix: Readonly<Record<CacheType, string>>;
+  readonly #s: SharedState;
+  #operating: OperatingState;
+  readonly #positions: PositionCache;
+  #flushPending = false;
+  #metricsTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #unsubscribeBreaker: () => void;
+
+  constructor(client: CacheClient, db: DataSourceAdapter, options: CacheManagerOptions = {}) {
+    if (client === null || typeof client !== "object")
+      throw new ValidationError("client", client, "is required");
+    if (db === null || typeof db !== "object") throw new ValidationError("db", db, "is required");
+    const o = resolveOptions(options);
+    this.#client = client;
+    this.#clock = options.clock ?? systemClock;
+    this.#sink = options.eventSink ?? new InProcessEventBus();
+    this.#breaker = options.breaker ?? new CircuitBreaker({ clock: this.#clock });
+    this.namespace = o.namespace;
+    this.#source = o.source;
+    this.#overrides = o.ttlOverridesMs;
+    this.#flushTimeoutMs = o.flushTimeoutMs;
+    const declared = declaredClientTimeoutMs(client);
+    const trusted = o.trustClientTimeout && declared !== null && declared <= o.cacheTimeoutMs;
+    this.#g = new GuardedCache(
+      client,
+      this.#breaker,
+      trusted ? null : new DeadlineQueue(o.cacheTimeoutMs),
+      this.#c,
+    );
+    const prefix = {} as Record<CacheType, string>;
+    for (const type of CACHE_TYPES) prefix[type] = `${o.namespace}${CACHE_KEY_PREFIX[type]}:`;
+    this.#prefix = Object.freeze(prefix);
+    this.#operating = o.operatingState;
+    this.#s = {
+      safety: o.safetyState,
+      policy: SAFETY_POLICY[o.safetyState],
+      ttl: this.#ttlTable(),
+      closing: false,
+    };
+    this.#positions = new PositionCache(this.#g, db, this.#prefix.position, this.#c.position, this.#s);
+    this.#unsubscribeBreaker = this.#breaker.onStateChange((to, from) => this.#onCircuitChange(to, from));
+    if (o.metricsIntervalMs > 0) {
+      this.#metricsTimer = setInterval(() => this.publishMetrics(), o.metricsIntervalMs);
+      this.#metricsTimer.unref();
+    }
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** The event sink (the default `InProcessEventBus` unless one was given). */
+  get events(): EventSink {
+    return this.#sink;
+  }
+
+  get circuitBreaker(): CircuitBreaker {
+    return this.#breaker;
+  }
+
+  get circuitState(): CircuitState {
+    return this.#breaker.state;
+  }
+
+  /** True only while OPEN (a HALF_OPEN circuit is letting a probe through). */
+  isCircuitOpen(): boolean {
+    return this.#breaker.state === CircuitState.OPEN;
+  }
+
+  get safetyState(): SafetyState {
+    return this.#s.safety;
+  }
+
+  get operatingState(): OperatingState {
+    return this.#operating;
+  }
+
+  /** The TTL the next write of `type` gets, in the current operating state. */
+  ttlMs(type: CacheType): number {
+    return this.#s.ttl[validateCacheType(type)];
+  }
+
+  getStats(type: CacheType): CacheStats {
+    return this.#stats.snapshot(validateCacheType(type));
+  }
+
+  getAllStats(): Readonly<Record<CacheType, CacheStats>> {
+    return this.#stats.snapshotAll();
+  }
+
+  resetStats(): void {
+    this.#stats.reset();
+  }
+
+  // ---------------------------------------------------------------- positions
+
+  /** Cache-aside: hit → the cached position; miss → the DB (one read per symbol at a time), then cached. */
+  getPosition(symbol: string): Promise<Position | null> {
+    let sym: string;
+    try {
+      sym = validateSymbol(symbol);
+      assertOpen(this.#s);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#positions.get(sym);
+  }
+
+  /**
+   * Write-through after a fill: the DB first (its typed error rejects the call, the cache is untouched), then
+   * the position read back from the DB is cached; a failed cache write deletes the key instead, and the call
+   * still resolves true. Calls for one symbol are serialized, so the cache ends at the DB's last write.
+   */
+  async updatePositionOnFill(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean> {
+    const update = positionUpdate(symbol, qty, avgPrice);
+    assertOpen(this.#s);
+    assertDbWritable(this.#s);
+    return this.#positions.write(update);
+  }
+
+  // ---------------------------------------------------------------- prices
+
+  /** The cached price hash, or null (miss, open circuit, cache error, LOCKDOWN). Never reads the DB. */
+  async getPrice(symbol: string): Promise<CacheHash | null> {
+    const sym = validateSymbol(symbol);
+    assertOpen(this.#s);
+    if (!this.#s.policy.cacheEnabled || !this.#breaker.canExecute()) return null;
+    let hash: CacheHash | null;
+    try {
+      hash = await this.#g.timed(this.#client.get(this.#prefix.price + sym));
+    } catch {
+      this.#g.failed(PRICE);
+      return null;
+    }
+    this.#breaker.recordSuccess();
+    if (hash === null) this.#c.price.misses++;
+    else this.#c.price.hits++;
+    return hash;
+  }
+
+  /**
+   * The cached price when its `timestamp` field (epoch ms) is at most `staleAfterMs` old by this manager's
+   * clock; otherwise rejects with `CacheStaleDataError` (missing price, missing/invalid timestamp, too old).
+   */
+  async getPriceChecked(symbol: string, staleAfterMs = 100): Promise<CacheHash> {
+    if (typeof staleAfterMs !== "number" || !Number.isFinite(staleAfterMs) || staleAfterMs < 0) {
+      throw new ValidationError("staleAfterMs", staleAfterMs, "must be a finite number of milliseconds >= 0");
+    }
+    const data = await this.getPrice(symbol);
+    const key = this.#prefix.price + validateSymbol(symbol);
+    if (data === null) throw new CacheStaleDataError(key, null);
+    const ts = parseEpochMs(data.timestamp);
+    if (ts === null) throw new CacheStaleDataError(key, null, `Price ${key} has no valid epoch-ms timestamp`);
+    const age = this.#clock.now() - ts;
+    if (age > staleAfterMs) throw new CacheStaleDataError(key, age);
+    return data;
+  }
+
+  /** Writes a price hash with the price TTL. Rejects with `ReadOnlyError` (FAIL/LOCKDOWN) or `CacheUnavailableError`. */
+  async pushPrice(symbol: string, data: Readonly<Record<string, string>>): Promise<boolean> {
+    const sym = validateSymbol(symbol);
+    validateHash(data);
+    assertOpen(this.#s);
+    assertCacheWritable(this.#s);
+    await this.#g.set(PRICE, this.#prefix.price + sym, data, this.#s.ttl.price);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- generic entries
+
+  /** The cached hash of `type`/`id`, or null (miss, open circuit, cache error, LOCKDOWN). */
+  async getCached(type: CacheType, id: string): Promise<CacheHash | null> {
+    const key = this.#key(type, id);
+    assertOpen(this.#s);
+    if (!this.#s.policy.cacheEnabled || !this.#breaker.canExecute()) return null;
+    let hash: CacheHash | null;
+    try {
+      hash = await this.#g.timed(this.#client.get(key));
+    } catch {
+      this.#g.failed(type);
+      return null;
+    }
+    this.#breaker.recordSuccess();
+    if (hash === null) this.#c[type].misses++;
+    else this.#c[type].hits++;
+    return hash;
+  }
+
+  /** Caches `hash` under `type`/`id` with that type's TTL. Same errors as `pushPrice`. */
+  async setCached(type: CacheType, id: string, hash: Readonly<Record<string, string>>): Promise<boolean> {
+    const key = this.#key(type, id);
+    validateHash(hash);
+    assertOpen(this.#s);
+    assertCacheWritable(this.#s);
+    await this.#g.set(type, key, hash, this.#s.ttl[type]);
+    return true;
+  }
+
+  /**
+   * Removes `type`/`id`; true when a key was removed. Allowed in FAIL (removing can only make reads fresher);
+   * false in LOCKDOWN (the cache is flushed and unused). When the cache cannot be reached the key is
+   * remembered, deleted once the circuit closes again, and the call rejects with `CacheUnavailableError`.
+   */
+  async invalidate(type: CacheType, id: string): Promise<boolean> {
+    const key = this.#key(type, id);
+    assertOpen(this.#s);
+    if (!this.#s.policy.cacheEnabled) return false;
+    if (type === POSITION) return this.#positions.invalidate(key.slice(this.#prefix.position.length));
+    return this.#g.delete(type, key);
+  }
+
+  /** A fill or execution report arrived: the cached position of `symbol` is stale (prices are not touched). */
+  async onExecutionResult(symbol: string): Promise<void> {
+    await this.#invalidateQuietly(POSITION, symbol);
+  }
+
+  async onOrderUpdate(orderId: string): Promise<void> {
+    await this.#invalidateQuietly(CacheType.ORDER, orderId);
+  }
+
+  async onStrategyParamChanged(strategyId: string): Promise<void> {
+    await this.#invalidateQuietly(CacheType.STRATEGY, strategyId);
+  }
+
+  async #invalidateQuietly(type: CacheType, id: string): Promise<void> {
+    try {
+      await this.invalidate(type, id);
+    } catch (error) {
+      if (!(error instanceof CacheUnavailableError)) throw error; // remembered for after the outage
+    }
+  }
+
+  /**
+   * Removes every key under this manager's namespace (`flushNamespace(namespace)` on a namespaced client;
+   * with the default "" namespace, one call per cache-type prefix; on other clients, the keys this manager
+   * wrote) and resets the stats; resolves to the number of keys removed.
+   */
+  async flush(): Promise<number> {
+    assertOpen(this.#s);
+    const removed = await this.#g.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
+    this.#stats.reset();
+    return removed;
+  }
+
+  // ---------------------------------------------------------------- safety and operating states
+
+  /**
+   * Applies `SAFETY_POLICY[state]` at once; entering LOCKDOWN flushes this manager's keys before the promise
+   * settles (a failed flush is reported in the event and retried when LOCKDOWN is left).
+   */
+  async setSafetyState(state: SafetyState): Promise<void> {
+    if (!isSafetyState(state)) throw new ValidationError("safetyState", state, "is not a SafetyState");
+    assertOpen(this.#s);
+    const from = this.#s.safety;
+    if (from === state) return;
+    this.#s.safety = state;
+    this.#s.policy = SAFETY_POLICY[state];
+    let flushedKeys: number | null = null;
+    let flushError = "";
+    if (this.#s.policy.flushOnEnter || (from === SafetyState.LOCKDOWN && this.#flushPending)) {
+      try {
+        flushedKeys = await this.#g.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
+        this.#stats.reset();
+        this.#flushPending = false;
+      } catch (error) {
+        this.#flushPending = true;
+        flushError = errorMessage(error);
+      }
+    }
+    this.#publish(EventType.SAFETY_STATE_CHANGED, Priority.P1_HIGH, {
+      from,
+      to: state,
+      flushedKeys,
+      flushError,
+    });
+  }
+
+  /** Switches the TTL table (`effectiveTtlMs`); applies to the next write. */
+  async setOperatingState(state: OperatingState): Promise<void> {
+    if (!isOperatingState(state))
+      throw new ValidationError("operatingState", state, "is not an OperatingState");
+    assertOpen(this.#s);
+    const from = this.#operating;
+    if (from === state) return;
+    this.#operating = state;
+    this.#s.ttl = this.#ttlTable();
+    this.#publish(EventType.OPERATING_STATE_CHANGED, Priority.P2_MEDIUM, {
+      from,
+      to: state,
+      ttlMs: Object.freeze({ ...this.#s.ttl }),
+    });
+  }
+
+  // ---------------------------------------------------------------- events and lifecycle
+
+  /** Publishes `METRIC_RECORD` (P3_LOW) with every type's stats now; returns the event. */
+  publishMetrics(): QtsEvent {
+    return this.#publish(EventType.METRIC_RECORD, Priority.P3_LOW, {
+      stats: this.#stats.snapshotAll(),
+      circuitState: this.#breaker.state,
+      safetyState: this.#s.safety,
+      operatingState: this.#operating,
+      namespace: this.namespace,
+    });
+  }
+
+  /**
+   * Waits for queued write-throughs, then stops the metrics timer and the timeout timer and detaches from the
+   * breaker. The injected client and DB are NOT closed (their owner closes them). Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#s.closing) return;
+    this.#s.closing = true;
+    await this.#positions.idle();
+    if (this.#metricsTimer !== null) clearInterval(this.#metricsTimer);
+    this.#metricsTimer = null;
+    this.#unsubscribeBreaker();
+    this.#g.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #key(type: CacheType, id: string): string {
+    validateCacheType(type);
+    // Prices and positions are keyed by symbol: trimmed and validated exactly like getPrice/getPosition.
+    const clean = type === PRICE || type === POSITION ? validateSymbol(id, "id") : id;
+    return this.namespace + cacheKey(type, clean);
+  }
+
+  #onCircuitChange(to: CircuitState, from: CircuitState): void {
+    // One BROKER_DISCONNECT per outage: an outage starts when the circuit leaves CLOSED and ends when it
+    // returns to CLOSED. A failed HALF_OPEN probe (HALF_OPEN -> OPEN) is the same outage going on, not a
+    // new page for whoever is on call.
+    if (to === CircuitState.OPEN && from === CircuitState.CLOSED) {
+      const last = this.#breaker.lastFailureAt;
+      this.#publish(EventType.BROKER_DISCONNECT, Priority.P0_CRITICAL, {
+        from,
+        to,
+        failureCount: this.#breaker.failureCount,
+        lastFailureAt: last === null ? null : last.toISOString(),
+      });
+    } else if (to === CircuitState.CLOSED) {
+      this.#publish(EventType.BROKER_RECONNECT, Priority.P1_HIGH, { from, to });
+      if (this.#g.deferredCount > 0) {
+        void this.#g.drainDeferred(
+          (key) => typeOfKey(key, this.#prefix),
+          () => this.#s.closing || !this.#s.policy.cacheEnabled,
+        );
+      }
+    }
+  }
+
+  /**
+   * A manager with its own namespace owns everything under it (one SCAN on Redis); with the default "" it
+   * shares the client's namespace, so only the six cache-type prefixes are its keys.
+   */
+  #flushPrefixes(): string[] {
+    return this.namespace === "" ? CACHE_TYPES.map((t) => this.#prefix[t]) : [this.namespace];
+  }
+
+  #ttlTable(): Record<CacheType, number> {
+    const table = {} as Record<CacheType, number>;
+    for (const type of CACHE_TYPES) table[type] = effectiveTtlMs(type, this.#operating, this.#overrides);
+    return table;
+  }
+
+  #publish(type: EventType, priority: Priority, payload: Readonly<Record<string, unknown>>): QtsEvent {
+    const event = createEvent(type, priority, this.#source, payload, new Date(this.#clock.now()));
+    try {
+      this.#sink.publish(event);
+    } catch {
+      // An event sink must never break a cache call.
+    }
+    return event;
+  }
+}
+
+function typeOfKey(key: string, prefixes: Readonly<Record<CacheType, string>>): CacheType {
+  for (const type of CACHE_TYPES) if (key.startsWith(prefixes[type])) return type;
+  return CacheType.ORDER;
+}

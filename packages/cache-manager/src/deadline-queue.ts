@@ -1,0 +1,103 @@
+import { CacheUnavailableError } from "@qts/contracts";
+
+interface Pending {
+  readonly deadline: number;
+  readonly reject: (error: unknown) => void;
+  done: boolean;
+}
+
+/**
+ * Per-call timeouts without a timer per call. Every wrapped call gets the same timeout, so deadlines are
+ * monotonic in arrival order: a FIFO queue checked by ONE shared, unref'd interval timer ("coarse timer
+ * wheel"). A call that has not settled by its deadline is rejected with `CacheUnavailableError` when the
+ * next tick runs, i.e. between `timeoutMs` and `timeoutMs + tickMs` after it started. The timer runs only
+ * while calls are pending and stops itself when the queue drains.
+ */
+export class DeadlineQueue {
+  readonly timeoutMs: number;
+  readonly tickMs: number;
+  #queue: Pending[] = [];
+  #head = 0;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #closed = false;
+
+  constructor(timeoutMs: number, tickMs = Math.max(1, Math.min(25, Math.floor(timeoutMs / 4)))) {
+    this.timeoutMs = timeoutMs;
+    this.tickMs = tickMs;
+  }
+
+  /** Calls still waiting (settled calls may be counted until the next tick). */
+  get pending(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** True while the shared timer is armed. */
+  get timerActive(): boolean {
+    return this.#timer !== null;
+  }
+
+  /** `promise`, or a rejection with `CacheUnavailableError` once it has taken longer than the timeout. */
+  wrap<T>(promise: Promise<T>): Promise<T> {
+    if (this.#closed) return promise;
+    return new Promise<T>((resolve, reject) => {
+      const entry: Pending = { deadline: performance.now() + this.timeoutMs, reject, done: false };
+      this.#queue.push(entry);
+      if (this.#timer === null) this.#arm();
+      promise.then(
+        (value) => {
+          entry.done = true;
+          resolve(value);
+        },
+        (error: unknown) => {
+          entry.done = true;
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Rejects every pending call now and stops the timer; later calls are no longer timed. */
+  close(): void {
+    this.#closed = true;
+    this.#expire(Number.POSITIVE_INFINITY);
+    this.#disarm();
+  }
+
+  #arm(): void {
+    this.#timer = setInterval(() => this.#tick(), this.tickMs);
+    this.#timer.unref();
+  }
+
+  #disarm(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  #tick(): void {
+    this.#expire(performance.now());
+    if (this.#head >= this.#queue.length) this.#disarm();
+  }
+
+  #expire(now: number): void {
+    const queue = this.#queue;
+    let head = this.#head;
+    while (head < queue.length) {
+      const entry = queue[head]!;
+      if (!entry.done) {
+        if (entry.deadline > now) break;
+        entry.done = true;
+        entry.reject(new CacheUnavailableError(`cache call timed out after ${this.timeoutMs} ms`));
+      }
+      head++;
+    }
+    if (head >= queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (head > 1024 && head * 2 > queue.length) {
+      this.#queue = queue.slice(head);
+      this.#head = 0;
+    } else {
+      this.#head = head;
+    }
+  }
+}

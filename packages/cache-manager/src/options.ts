@@ -1,0 +1,117 @@
+import type { CircuitBreaker } from "@qts/cache";
+import {
+  CACHE_TYPES,
+  type CacheType,
+  type Clock,
+  type EventSink,
+  isOperatingState,
+  isSafetyState,
+  type OperatingState,
+  type SafetyState,
+  ValidationError,
+} from "@qts/contracts";
+
+export interface CacheManagerOptions {
+  /** Time source for stale checks, event timestamps and the default breaker (default: system clock). */
+  clock?: Clock | undefined;
+  /** Where events go (default: a new `InProcessEventBus`, reachable as `manager.events`). */
+  eventSink?: EventSink | undefined;
+  /** Wraps every cache call (default: `new CircuitBreaker({ clock })`: 5 failures, 60 s recovery). */
+  breaker?: CircuitBreaker | undefined;
+  /** Per-type TTLs replacing `CACHE_TTL_MS` (an operating state's own TTL still wins). */
+  ttlOverridesMs?: Readonly<Partial<Record<CacheType, number>>> | undefined;
+  /** Period of `METRIC_RECORD` events in ms (default 10 000); 0 = only on demand (`publishMetrics()`). */
+  metricsIntervalMs?: number | undefined;
+  /** Prefix of every key this manager writes, inside the client's own namespace (default ""). */
+  namespace?: string | undefined;
+  /** `source` of published events (default "cache-manager"). */
+  source?: string | undefined;
+  /** Deadline of one cache call in ms; a call that takes longer counts as a failure (default 100). */
+  cacheTimeoutMs?: number | undefined;
+  /** Deadline of a flush (SCAN + UNLINK can take longer than one command) in ms (default 5000). */
+  flushTimeoutMs?: number | undefined;
+  /**
+   * When the client declares its own `commandTimeoutMs` no longer than `cacheTimeoutMs`, rely on it instead
+   * of timing every call here (default true): the hot path then adds no timer bookkeeping at all.
+   */
+  trustClientTimeout?: boolean | undefined;
+  /** Initial safety state (default NORMAL). */
+  safetyState?: SafetyState | undefined;
+  /** Initial operating state (default BALANCED). */
+  operatingState?: OperatingState | undefined;
+}
+
+export interface ResolvedOptions {
+  readonly ttlOverridesMs: Readonly<Partial<Record<CacheType, number>>>;
+  readonly metricsIntervalMs: number;
+  readonly namespace: string;
+  readonly source: string;
+  readonly cacheTimeoutMs: number;
+  readonly flushTimeoutMs: number;
+  readonly trustClientTimeout: boolean;
+  readonly safetyState: SafetyState;
+  readonly operatingState: OperatingState;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+function positiveMs(value: unknown, field: string, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new ValidationError(
+      field,
+      value,
+      `must be a finite number of milliseconds ${allowZero ? ">= 0" : "> 0"}`,
+    );
+  }
+  return value;
+}
+
+/** Validates the options; every problem is a `ValidationError` naming the option. */
+export function resolveOptions(options: CacheManagerOptions): ResolvedOptions {
+  const overrides: Partial<Record<CacheType, number>> = {};
+  for (const [type, ttl] of Object.entries(options.ttlOverridesMs ?? {})) {
+    if (!(CACHE_TYPES as readonly string[]).includes(type)) {
+      throw new ValidationError("ttlOverridesMs", type, `keys must be one of ${CACHE_TYPES.join(", ")}`);
+    }
+    if (ttl === undefined) continue;
+    overrides[type as CacheType] = positiveMs(ttl, `ttlOverridesMs.${type}`, 0);
+  }
+  const namespace = options.namespace ?? "";
+  if (typeof namespace !== "string" || CONTROL_CHARS.test(namespace)) {
+    throw new ValidationError("namespace", namespace, "must be a string without control characters");
+  }
+  const source = options.source ?? "cache-manager";
+  if (typeof source !== "string" || source === "")
+    throw new ValidationError("source", source, "must be a non-empty string");
+  const safetyState = options.safetyState ?? "NORMAL";
+  if (!isSafetyState(safetyState))
+    throw new ValidationError("safetyState", safetyState, "is not a SafetyState");
+  const operatingState = options.operatingState ?? "BALANCED";
+  if (!isOperatingState(operatingState)) {
+    throw new ValidationError("operatingState", operatingState, "is not an OperatingState");
+  }
+  return Object.freeze({
+    ttlOverridesMs: Object.freeze(overrides),
+    metricsIntervalMs: positiveMs(options.metricsIntervalMs, "metricsIntervalMs", 10_000, true),
+    namespace,
+    source,
+    cacheTimeoutMs: positiveMs(options.cacheTimeoutMs, "cacheTimeoutMs", 100),
+    flushTimeoutMs: positiveMs(options.flushTimeoutMs, "flushTimeoutMs", 5000),
+    trustClientTimeout: options.trustClientTimeout ?? true,
+    safetyState,
+    operatingState,
+  });
+}
+
+/**
+ * The client's own per-command timeout, when it declares one: a `commandTimeoutMs` property, or the
+ * `socketTimeoutMs` of a `config: CacheConfig` it exposes (as `RedisCacheClient` does: ioredis enforces it
+ * as its command timeout).
+ */
+export function declaredClientTimeoutMs(client: object): number | null {
+  const c = client as { commandTimeoutMs?: unknown; config?: { socketTimeoutMs?: unknown } };
+  const value = c.commandTimeoutMs ?? (typeof c.config === "object" ? c.config?.socketTimeoutMs : undefined);
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : null;
+}
