@@ -21,10 +21,10 @@ import {
   systemClock,
   type TickData,
   tick,
+  ValidationError,
   validateInterval,
   validateSymbol,
   validateTimeRange,
-  ValidationError,
 } from "@qts/contracts";
 
 export interface InMemoryAdapterOptions {
@@ -73,6 +73,14 @@ export class InMemoryAdapter implements DataSourceAdapter {
       update.symbol,
       position({ ...existing, ...update, updatedAt: new Date(this.#clock.now()) }),
     );
+    return true;
+  }
+
+  /** Writes a whole position verbatim (every field, `updatedAt` as given) — for sync and repair. */
+  async putPosition(p: Position): Promise<boolean> {
+    const valid = position(p);
+    this.#checkOpen();
+    this.#positions.set(valid.symbol, valid);
     return true;
   }
 
@@ -172,7 +180,8 @@ export class InMemoryAdapter implements DataSourceAdapter {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new DataSourceUnavailableError(`${this.name} adapter is closed`, { source: this.name });
+    if (this.#closed)
+      throw new DataSourceUnavailableError(`${this.name} adapter is closed`, { source: this.name });
   }
 }
 
@@ -188,7 +197,8 @@ export function validateAll<T>(records: readonly T[], what: string, factory: (r:
     try {
       return factory(r);
     } catch (error) {
-      if (error instanceof ValidationError) throw new ValidationError(`${what}[${i}].${error.field}`, error.value, error.reason);
+      if (error instanceof ValidationError)
+        throw new ValidationError(`${what}[${i}].${error.field}`, error.value, error.reason);
       throw error;
     }
   });

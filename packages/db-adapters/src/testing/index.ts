@@ -1,1 +1,29 @@
-export {};
+/**
+ * `@qts/db-adapters/testing`: the conformance suite every `DataSourceAdapter` of this project passes.
+ * Needs vitest (an optional peer dependency) at test time.
+ */
+export { type AdapterFactory, describeDataSourceConformance } from "./conformance.js";
+export { barKey, expectDecimal, expectUnavailable, expectValidationError } from "./expect-helpers.js";
+export {
+  at,
+  canPutPosition,
+  DAY,
+  EXACT_DECIMALS,
+  HOUR,
+  MINUTE,
+  makeBars,
+  makeEntry,
+  makeTicks,
+  NASTY_STRINGS,
+  NASTY_SYMBOLS,
+  type PositionSeeder,
+  plain,
+  plainAll,
+  T0,
+} from "./fixtures.js";
+export {
+  type ConformanceSizes,
+  type DataSourceConformanceOptions,
+  DEFAULT_SIZES,
+  resolveOptions,
+} from "./options.js";

@@ -1,0 +1,122 @@
+import {
+  type DataSourceAdapter,
+  type Decimal,
+  type Interval,
+  type LedgerEntry,
+  MAX_LEDGER_LIMIT,
+  type OHLCV,
+  type Position,
+  type TickData,
+  ValidationError,
+} from "@qts/contracts";
+import { copyPosition, ledgerKey, tickKey } from "./content.js";
+
+/** A write the secondary still has to apply. */
+export type SecondaryOp =
+  | { readonly kind: "position"; readonly symbol: string; readonly qty: Decimal; readonly avgPrice: Decimal }
+  | { readonly kind: "putPosition"; readonly position: Position }
+  | { readonly kind: "ledger"; readonly entry: LedgerEntry }
+  | { readonly kind: "ohlcv"; readonly bars: readonly OHLCV[]; readonly interval: Interval }
+  | { readonly kind: "ticks"; readonly ticks: readonly TickData[] }
+  /** Copies the primary's current position to the secondary (undoes a write only the secondary applied). */
+  | { readonly kind: "restorePosition"; readonly symbol: string };
+
+export interface QueuedOp {
+  readonly op: SecondaryOp;
+  /** Settles true when the primary accepted the same write, false when it rejected it. */
+  readonly primaryOk: Promise<boolean>;
+  attempts: number;
+}
+
+/**
+ * Applies one queued op to the secondary. A first attempt runs at once, concurrently with the primary. A
+ * later attempt (a retry, or an op that waited in the backlog) first waits for the primary's outcome and is
+ * dropped if the primary rejected the write; a later ledger or tick write first checks what already landed
+ * (an earlier attempt may have been applied before it failed): it is applied only while the secondary holds
+ * fewer identical records than the primary.
+ */
+export async function applyOp(
+  item: QueuedOp,
+  primary: DataSourceAdapter,
+  secondary: DataSourceAdapter,
+  immediate: boolean,
+): Promise<void> {
+  if (!immediate && !(await item.primaryOk)) return;
+  const { op } = item;
+  switch (op.kind) {
+    case "position":
+      await secondary.updatePosition(op.symbol, op.qty, op.avgPrice);
+      return;
+    case "putPosition":
+      await copyPosition(secondary, op.position);
+      return;
+    case "restorePosition": {
+      const truth = await primary.fetchPosition(op.symbol);
+      if (truth) await copyPosition(secondary, truth);
+      return;
+    }
+    case "ohlcv":
+      await secondary.appendOhlcv(op.bars, op.interval);
+      return;
+    case "ledger": {
+      if (!immediate) {
+        const q = {
+          symbol: op.entry.symbol,
+          start: op.entry.timestamp,
+          end: new Date(op.entry.timestamp.getTime() + 1),
+          limit: MAX_LEDGER_LIMIT,
+        };
+        const key = ledgerKey(op.entry);
+        const [inPrimary, inSecondary] = await Promise.all([
+          primary.fetchLedger(q),
+          secondary.fetchLedger(q),
+        ]);
+        const count = (list: LedgerEntry[]) => list.filter((e) => ledgerKey(e) === key).length;
+        if (count(inSecondary) >= count(inPrimary)) return;
+      }
+      await secondary.appendLedger(op.entry);
+      return;
+    }
+    case "ticks": {
+      const ticks = !immediate ? await ticksStillMissing(op.ticks, primary, secondary) : op.ticks;
+      if (ticks.length > 0) await secondary.appendTicks(ticks);
+      return;
+    }
+  }
+}
+
+/** Ticks of `batch` the secondary lacks compared with the primary (per symbol, over the batch's time span). */
+async function ticksStillMissing(
+  batch: readonly TickData[],
+  primary: DataSourceAdapter,
+  secondary: DataSourceAdapter,
+): Promise<TickData[]> {
+  const bySymbol = new Map<string, TickData[]>();
+  for (const t of batch) bySymbol.set(t.symbol, [...(bySymbol.get(t.symbol) ?? []), t]);
+  const out: TickData[] = [];
+  for (const [symbol, ticks] of bySymbol) {
+    const times = ticks.map((t) => t.time.getTime());
+    const start = new Date(Math.min(...times));
+    const end = new Date(Math.max(...times) + 1);
+    const [p, s] = await Promise.all([
+      primary.fetchTickData(symbol, start, end),
+      secondary.fetchTickData(symbol, start, end),
+    ]);
+    const need = new Map<string, number>();
+    for (const t of p) need.set(tickKey(t), (need.get(tickKey(t)) ?? 0) + 1);
+    for (const t of s) need.set(tickKey(t), (need.get(tickKey(t)) ?? 0) - 1);
+    for (const t of ticks) {
+      const n = need.get(tickKey(t)) ?? 0;
+      if (n > 0) {
+        out.push(t);
+        need.set(tickKey(t), n - 1);
+      }
+    }
+  }
+  return out;
+}
+
+/** A write the secondary can never accept (it rejected it as invalid): retrying is pointless. */
+export function isPermanent(error: unknown): boolean {
+  return error instanceof ValidationError;
+}

@@ -1,0 +1,310 @@
+import {
+  type DataSourceAdapter,
+  DataSourceError,
+  type Decimal,
+  finerIntervals,
+  type HealthStatus,
+  healthStatus,
+  INTERVAL_MS,
+  type Interval,
+  type LedgerEntry,
+  type LedgerQuery,
+  ledgerEntry,
+  normalizeLedgerQuery,
+  type OHLCV,
+  ohlcv,
+  type Position,
+  position,
+  positionUpdate,
+  redactDsn,
+  type TickData,
+  tick,
+  validateInterval,
+  validateSymbol,
+  validateTimeRange,
+} from "@qts/contracts";
+import { validateAll } from "../memory-adapter.js";
+import { dedupeBars, refreshContinuousAggregates, refreshRollups, writeBars, writeTicks } from "./ingest.js";
+import { type MigrationResult, runMigrations, type StorageKind } from "./migrate.js";
+import {
+  type ResolvedTimescaleOptions,
+  resolveTimescaleOptions,
+  type TimescaleAdapterOptions,
+} from "./options.js";
+import {
+  type BarRow,
+  type LedgerRow,
+  type PositionRow,
+  type TickRow,
+  toBar,
+  toLedgerEntry,
+  toPosition,
+  toTick,
+} from "./rows.js";
+import { PgRunner } from "./runner.js";
+import { pgInterval, type RollupInterval, type Statements, statements } from "./sql.js";
+
+/**
+ * A `DataSourceAdapter` over PostgreSQL (>= 14), using TimescaleDB when the extension is present: hypertables,
+ * compression and continuous aggregates; plain tables with maintained rollups otherwise. Call `migrate()` once
+ * before use (idempotent, safe from several processes at once).
+ */
+export class TimescaleAdapter implements DataSourceAdapter {
+  readonly name: string;
+  readonly schema: string;
+  readonly #o: ResolvedTimescaleOptions;
+  readonly #sql: Statements;
+  readonly #db: PgRunner;
+  #storage: StorageKind | null = null;
+
+  constructor(options: TimescaleAdapterOptions) {
+    this.#o = resolveTimescaleOptions(options);
+    this.name = this.#o.name;
+    this.schema = this.#o.schema;
+    this.#sql = statements(this.#o.schema);
+    this.#db = new PgRunner(this.#o, this.#sql);
+  }
+
+  /** "timescaledb" or "plain" once known (after `migrate()` or the first bar read/write), else null. */
+  get storage(): StorageKind | null {
+    return this.#storage;
+  }
+
+  /** The resolved pool settings (min/max connections, command timeout, statement cache size). */
+  get poolConfig(): ResolvedTimescaleOptions["pool"] {
+    return this.#o.pool;
+  }
+
+  toString(): string {
+    return `TimescaleAdapter(${redactDsn(this.#o.dsn)}, schema=${this.schema})`;
+  }
+
+  /** Applies pending migrations (see `runMigrations`) and opens the pool's minimum connections. */
+  async migrate(): Promise<MigrationResult> {
+    this.#db.checkOpen();
+    let result: MigrationResult;
+    try {
+      result = await runMigrations(this.#db.pool, {
+        schema: this.schema,
+        timescale: this.#o.timescale,
+        compressAfter: this.#o.compressAfter,
+        tickRetention: this.#o.tickRetention,
+        statementTimeoutMs: Math.max(120_000, this.#o.pool.commandTimeoutMs),
+      });
+    } catch (error) {
+      throw this.#db.error(error, "migrate");
+    }
+    this.#storage = result.storage;
+    await this.warmUp().catch(() => undefined);
+    return result;
+  }
+
+  /** Opens connections up to `minConnections` (pg opens them lazily otherwise). */
+  async warmUp(): Promise<void> {
+    this.#db.checkOpen();
+    // Holding `minConnections` clients at once makes the pool open that many (idle ones are reused).
+    const want = this.#o.pool.minConnections;
+    const clients = await Promise.all(Array.from({ length: want }, () => this.#db.pool.connect()));
+    for (const c of clients) c.release();
+  }
+
+  async fetchPositions(): Promise<Position[]> {
+    const rows = await this.#db.query<PositionRow>("fetchPositions", this.#sql.fetchPositions, []);
+    return rows.map(toPosition);
+  }
+
+  async fetchPosition(symbol: string): Promise<Position | null> {
+    const sym = validateSymbol(symbol);
+    const rows = await this.#db.query<PositionRow>("fetchPosition", this.#sql.fetchPosition, [sym]);
+    return rows[0] ? toPosition(rows[0]) : null;
+  }
+
+  async updatePosition(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean> {
+    const u = positionUpdate(symbol, qty, avgPrice);
+    const now = new Date(this.#o.clock.now());
+    await this.#db.query("updatePosition", this.#sql.updatePosition, [
+      u.symbol,
+      u.qty.toFixed(),
+      u.avgPrice.toFixed(),
+      now,
+    ]);
+    return true;
+  }
+
+  /** Writes a whole position verbatim (all fields, `updatedAt` as given) — for sync and repair. */
+  async putPosition(p: Position): Promise<boolean> {
+    const v = position(p);
+    await this.#db.query("putPosition", this.#sql.putPosition, [
+      v.symbol,
+      v.qty.toFixed(),
+      v.avgPrice.toFixed(),
+      v.market,
+      v.exposureValue.toFixed(),
+      v.exposurePct.toFixed(),
+      v.unrealizedPnl.toFixed(),
+      v.updatedAt,
+    ]);
+    return true;
+  }
+
+  async appendLedger(entry: LedgerEntry): Promise<boolean> {
+    const e = ledgerEntry({ ...(entry as LedgerEntry), id: null });
+    await this.#db.query("appendLedger", this.#sql.appendLedger, [
+      e.timestamp,
+      e.symbol,
+      e.side,
+      e.qty.toFixed(),
+      e.price.toFixed(),
+      e.amount.toFixed(),
+      e.fee.toFixed(),
+      e.strategyTag,
+      e.orderId,
+      e.broker,
+    ]);
+    return true;
+  }
+
+  async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {
+    const q = normalizeLedgerQuery(query);
+    const values: unknown[] = [q.start ?? "-infinity", q.end ?? "infinity", q.limit];
+    const text = q.symbol === null ? this.#sql.fetchLedger : this.#sql.fetchLedgerBySymbol;
+    if (q.symbol !== null) values.push(q.symbol);
+    const rows = await this.#db.query<LedgerRow>("fetchLedger", text, values);
+    return rows.map(toLedgerEntry);
+  }
+
+  async fetchOhlcv(symbol: string, start: Date, end: Date, interval?: Interval): Promise<OHLCV[]> {
+    const sym = validateSymbol(symbol);
+    const { start: s, end: e } = validateTimeRange(start, end);
+    const iv = validateInterval(interval);
+    const what = "fetchOhlcv";
+    const stored = await this.#db.query<BarRow>(what, this.#sql.fetchBars, [sym, iv, s, e]);
+    if (stored.length > 0 || iv === "1m") return stored.map(toBar);
+    // Buckets whose start lies in [s, e), each aggregating its whole bucket: first from 1m bars (rollups or
+    // continuous aggregates), then from the finest other finer interval that has bars.
+    const rollup = await this.#fromOneMinute(sym, s, e, iv as RollupInterval);
+    if (rollup.length > 0) return rollup.map(toBar);
+    const stride = pgInterval(iv);
+    const size = INTERVAL_MS[iv];
+    const ceil = (ms: number) => Math.ceil(ms / size) * size;
+    const from = new Date(ceil(s.getTime()));
+    const to = new Date(ceil(e.getTime()));
+    for (const finer of finerIntervals(iv)) {
+      if (finer === "1m") continue;
+      const rows = await this.#db.query<BarRow>(what, this.#sql.aggregateBars, [
+        sym,
+        finer,
+        from,
+        to,
+        stride,
+      ]);
+      if (rows.length > 0) return rows.map(toBar);
+    }
+    return [];
+  }
+
+  async fetchTickData(symbol: string, start: Date, end: Date): Promise<TickData[]> {
+    const sym = validateSymbol(symbol);
+    const { start: s, end: e } = validateTimeRange(start, end);
+    const rows = await this.#db.query<TickRow>("fetchTickData", this.#sql.fetchTicks, [sym, s, e]);
+    return rows.map(toTick);
+  }
+
+  async appendOhlcv(bars: readonly OHLCV[], interval?: Interval): Promise<number> {
+    const iv = validateInterval(interval);
+    const valid = validateAll(bars, "bars", ohlcv);
+    this.#db.checkOpen();
+    if (valid.length === 0) return 0;
+    const unique = dedupeBars(valid);
+    const storage = await this.#storageKind();
+    const useCopy = unique.length >= this.#o.copyThreshold;
+    await this.#db.ingest("appendOhlcv", async (x) => {
+      await writeBars(x, unique, iv, useCopy);
+      if (iv === "1m" && storage === "plain" && this.#o.maintainRollups) await refreshRollups(x, unique);
+    });
+    if (iv === "1m" && storage === "timescaledb")
+      await refreshContinuousAggregates(this.#db, this.#sql, unique);
+    return valid.length;
+  }
+
+  async appendTicks(ticks: readonly TickData[]): Promise<number> {
+    const valid = validateAll(ticks, "ticks", tick);
+    this.#db.checkOpen();
+    if (valid.length === 0) return 0;
+    const useCopy = valid.length >= this.#o.copyThreshold;
+    return this.#db.ingest("appendTicks", (x) => writeTicks(x, valid, useCopy));
+  }
+
+  async healthCheck(): Promise<HealthStatus> {
+    if (this.#db.closed)
+      return healthStatus({ healthy: false, source: this.name, error: "adapter is closed" });
+    const started = performance.now();
+    const details = () => ({
+      storage: this.#storage ?? "unknown",
+      schema: this.schema,
+      poolTotal: this.#db.pool.totalCount,
+      poolIdle: this.#db.pool.idleCount,
+      poolWaiting: this.#db.pool.waitingCount,
+      ...(this.#db.lastPoolError ? { lastPoolError: this.#db.lastPoolError } : {}),
+    });
+    try {
+      await this.#db.pool.query("SELECT 1");
+      const latencyMs = performance.now() - started;
+      return healthStatus({ healthy: true, source: this.name, latencyMs, details: details() });
+    } catch (error) {
+      const latencyMs = performance.now() - started;
+      const mapped = this.#db.error(error, "healthCheck");
+      return healthStatus({
+        healthy: false,
+        source: this.name,
+        latencyMs,
+        error: mapped.message,
+        details: details(),
+      });
+    }
+  }
+
+  /** Ends the pool (waits for checked-out clients). Idempotent; later calls reject as unavailable. */
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------
+
+  async #fromOneMinute(sym: string, s: Date, e: Date, iv: RollupInterval): Promise<BarRow[]> {
+    const storage = await this.#storageKind();
+    if (storage === "timescaledb")
+      return this.#db.query<BarRow>("fetchOhlcv", this.#sql.fetchCagg(iv), [sym, s, e]);
+    if (this.#o.maintainRollups)
+      return this.#db.query<BarRow>("fetchOhlcv", this.#sql.fetchRollup, [sym, iv, s, e]);
+    const size = INTERVAL_MS[iv];
+    const ceil = (ms: number) => new Date(Math.ceil(ms / size) * size);
+    return this.#db.query<BarRow>("fetchOhlcv", this.#sql.aggregateBars, [
+      sym,
+      "1m",
+      ceil(s.getTime()),
+      ceil(e.getTime()),
+      pgInterval(iv),
+    ]);
+  }
+
+  async #storageKind(): Promise<StorageKind> {
+    if (this.#storage) return this.#storage;
+    try {
+      const rows = await this.#db.query<{ value: string }>("read storage kind", this.#sql.storage, []);
+      this.#storage = rows[0]?.value === "timescaledb" ? "timescaledb" : "plain";
+      return this.#storage;
+    } catch (error) {
+      if ((error as { cause?: { code?: string } }).cause?.code === "42P01") {
+        throw new DataSourceError(
+          `${this.name}: schema "${this.schema}" is not migrated; call migrate() first`,
+          {
+            cause: error,
+            source: this.name,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+}

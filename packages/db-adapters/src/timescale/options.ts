@@ -1,0 +1,136 @@
+import {
+  type Clock,
+  ConfigError,
+  type ConnectionPoolConfig,
+  DEFAULT_POOL_CONFIG,
+  redactDsn,
+  systemClock,
+} from "@qts/contracts";
+
+/** How the adapter uses the `timescaledb` extension. */
+export type TimescaleMode = "auto" | "require" | "off";
+
+export interface TimescaleAdapterOptions {
+  /** A PostgreSQL connection string as `pg` takes it (TLS via `sslmode`). Never logged unredacted. */
+  dsn: string;
+  /** Schema holding every table (created by `migrate()`); default "public". Letters, digits, `_`. */
+  schema?: string | undefined;
+  /** Pool settings; defaults min 5, max 20, commandTimeoutMs 5000, statementCacheSize 100. */
+  pool?: Partial<ConnectionPoolConfig> | undefined;
+  /** Time allowed to open a connection (default: `commandTimeoutMs`). */
+  connectTimeoutMs?: number | undefined;
+  /** "auto" (default): use TimescaleDB when the extension is installed or installable; "off": plain tables. */
+  timescale?: TimescaleMode | undefined;
+  /** TimescaleDB: compress tick and bar chunks older than this (default "7 days"). */
+  compressAfter?: string | undefined;
+  /** TimescaleDB: drop tick chunks older than this (default: keep forever). Must exceed `compressAfter`. */
+  tickRetention?: string | undefined;
+  /** Batches of at least this many rows are written with COPY (default 1000; `Infinity` never uses COPY). */
+  copyThreshold?: number | undefined;
+  /** Rows per multi-row INSERT below the COPY threshold (default 5000; larger batches are split). */
+  insertBatchRows?: number | undefined;
+  /** Per-statement limit of bulk writes (`appendTicks`, `appendOhlcv`); default max(60000, commandTimeoutMs). */
+  bulkTimeoutMs?: number | undefined;
+  /** Keep the 5m..1d rollups of 1m bars current on ingest (default true). */
+  maintainRollups?: boolean | undefined;
+  /** Sets `updatedAt` of positions (default: system clock). */
+  clock?: Clock | undefined;
+  /** Reported as `name` and as the health source (default "timescale"). */
+  name?: string | undefined;
+}
+
+export interface ResolvedTimescaleOptions {
+  readonly dsn: string;
+  readonly schema: string;
+  readonly pool: ConnectionPoolConfig;
+  readonly connectTimeoutMs: number;
+  readonly timescale: TimescaleMode;
+  readonly compressAfter: string;
+  readonly tickRetention: string | null;
+  readonly copyThreshold: number;
+  readonly insertBatchRows: number;
+  readonly bulkTimeoutMs: number;
+  readonly maintainRollups: boolean;
+  readonly clock: Clock;
+  readonly name: string;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const PG_INTERVAL = /^\s*\d+\s*(minutes?|hours?|days?|weeks?|months?|years?)\s*$/i;
+
+/** Interval text to days (months 30, years 365), for comparing retention with the compression age. */
+function intervalDays(text: string): number {
+  const m = /^\s*(\d+)\s*([a-z]+)/i.exec(text);
+  const n = Number(m?.[1] ?? 0);
+  const unit = (m?.[2] ?? "").toLowerCase().replace(/s$/, "");
+  const days: Record<string, number> = {
+    minute: 1 / 1440,
+    hour: 1 / 24,
+    day: 1,
+    week: 7,
+    month: 30,
+    year: 365,
+  };
+  return n * (days[unit] ?? 0);
+}
+
+export function resolveTimescaleOptions(options: TimescaleAdapterOptions): ResolvedTimescaleOptions {
+  const issues: { variable: string; value: string; reason: string }[] = [];
+  const bad = (variable: string, value: unknown, reason: string) =>
+    issues.push({ variable, value: String(value), reason });
+  const dsn = options?.dsn;
+  if (typeof dsn !== "string" || dsn.trim() === "")
+    bad("dsn", "", "a PostgreSQL connection string is required");
+  const schema = options?.schema ?? "public";
+  if (!IDENTIFIER.test(schema)) bad("schema", schema, "must match [A-Za-z_][A-Za-z0-9_]* (max 63)");
+  const pool: ConnectionPoolConfig = { ...DEFAULT_POOL_CONFIG, ...(options?.pool ?? {}) };
+  for (const [k, v] of Object.entries(pool)) {
+    if (!Number.isInteger(v) || v < 0) bad(`pool.${k}`, v, "must be a non-negative integer");
+  }
+  if (pool.maxConnections < 1) bad("pool.maxConnections", pool.maxConnections, "must be >= 1");
+  if (pool.minConnections > pool.maxConnections)
+    bad("pool.minConnections", pool.minConnections, "must be <= maxConnections");
+  if (pool.commandTimeoutMs < 1) bad("pool.commandTimeoutMs", pool.commandTimeoutMs, "must be >= 1");
+  const connectTimeoutMs = options?.connectTimeoutMs ?? pool.commandTimeoutMs;
+  if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1)
+    bad("connectTimeoutMs", connectTimeoutMs, "must be a positive integer");
+  const timescale = options?.timescale ?? "auto";
+  if (!["auto", "require", "off"].includes(timescale))
+    bad("timescale", timescale, 'must be "auto", "require" or "off"');
+  const compressAfter = options?.compressAfter ?? "7 days";
+  if (!PG_INTERVAL.test(compressAfter)) bad("compressAfter", compressAfter, 'must look like "7 days"');
+  const tickRetention = options?.tickRetention ?? null;
+  if (tickRetention !== null) {
+    if (!PG_INTERVAL.test(tickRetention)) bad("tickRetention", tickRetention, 'must look like "90 days"');
+    else if (intervalDays(tickRetention) <= intervalDays(compressAfter)) {
+      bad("tickRetention", tickRetention, `must be longer than compressAfter (${compressAfter})`);
+    }
+  }
+  const copyThreshold = options?.copyThreshold ?? 1000;
+  if (!(copyThreshold >= 1)) bad("copyThreshold", copyThreshold, "must be >= 1 (Infinity disables COPY)");
+  const insertBatchRows = options?.insertBatchRows ?? 5000;
+  if (!Number.isInteger(insertBatchRows) || insertBatchRows < 1)
+    bad("insertBatchRows", insertBatchRows, "must be a positive integer");
+  const bulkTimeoutMs = options?.bulkTimeoutMs ?? Math.max(60_000, pool.commandTimeoutMs);
+  if (!Number.isInteger(bulkTimeoutMs) || bulkTimeoutMs < 1)
+    bad("bulkTimeoutMs", bulkTimeoutMs, "must be a positive integer");
+  if (issues.length > 0)
+    throw new ConfigError(
+      issues.map((i) => (i.variable === "dsn" ? { ...i, value: redactDsn(i.value) } : i)),
+    );
+  return Object.freeze({
+    dsn: dsn as string,
+    schema,
+    pool: Object.freeze(pool),
+    connectTimeoutMs,
+    timescale,
+    compressAfter,
+    tickRetention,
+    copyThreshold,
+    insertBatchRows,
+    bulkTimeoutMs,
+    maintainRollups: options?.maintainRollups ?? true,
+    clock: options?.clock ?? systemClock,
+    name: options?.name ?? "timescale",
+  });
+}

@@ -1,0 +1,91 @@
+import { INTERVAL_MS, type Interval } from "@qts/contracts";
+
+/** Intervals kept as rollups of 1m bars (tables on plain PostgreSQL, continuous aggregates on TimescaleDB). */
+export const ROLLUP_INTERVALS = ["5m", "15m", "30m", "1h", "4h", "1d"] as const satisfies readonly Interval[];
+export type RollupInterval = (typeof ROLLUP_INTERVALS)[number];
+
+/** `date_bin` origin that aligns every interval here to the UTC epoch (same buckets as `time_bucket`). */
+export const ORIGIN = "TIMESTAMPTZ '2000-01-01 00:00:00+00'";
+
+/** An interval as PostgreSQL interval text, e.g. "300 seconds". */
+export function pgInterval(interval: Interval): string {
+  return `${INTERVAL_MS[interval] / 1000} seconds`;
+}
+
+/** Name of the continuous aggregate of `interval` (TimescaleDB path). */
+export function caggName(interval: RollupInterval): string {
+  return `bars_${interval}`;
+}
+
+export const POSITION_COLUMNS =
+  "symbol, qty, avg_price, market, exposure_value, exposure_pct, unrealized_pnl, updated_at";
+export const LEDGER_COLUMNS = "id, ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker";
+export const TICK_COLUMNS = "time, symbol, price, volume, bid, ask, source";
+export const BAR_COLUMNS = "symbol, bar_interval, time, open, high, low, close, volume";
+
+/** Every statement text of one schema. Values always travel as parameters; only the schema is spliced in. */
+export function statements(schema: string) {
+  const s = `"${schema}"`;
+  const barSet =
+    "open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume";
+  const barsOut = "time, symbol, open, high, low, close, volume";
+  const aggregate = (from: string) => `SELECT date_bin($5::interval, time, ${ORIGIN}) AS time, symbol,
+      (array_agg(open ORDER BY time))[1] AS open, max(high) AS high, min(low) AS low,
+      (array_agg(close ORDER BY time DESC))[1] AS close, sum(volume) AS volume
+    FROM ${from} WHERE symbol = $1 AND bar_interval = $2 AND time >= $3 AND time < $4
+    GROUP BY 1, 2 ORDER BY 1`;
+  return {
+    schema: s,
+    fetchPositions: `SELECT ${POSITION_COLUMNS} FROM ${s}.positions ORDER BY symbol COLLATE "C"`,
+    fetchPosition: `SELECT ${POSITION_COLUMNS} FROM ${s}.positions WHERE symbol = $1`,
+    updatePosition: `INSERT INTO ${s}.positions (symbol, qty, avg_price, updated_at) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_price = EXCLUDED.avg_price, updated_at = EXCLUDED.updated_at`,
+    putPosition: `INSERT INTO ${s}.positions (${POSITION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      ON CONFLICT (symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_price = EXCLUDED.avg_price, market = EXCLUDED.market,
+        exposure_value = EXCLUDED.exposure_value, exposure_pct = EXCLUDED.exposure_pct,
+        unrealized_pnl = EXCLUDED.unrealized_pnl, updated_at = EXCLUDED.updated_at`,
+    appendLedger: `INSERT INTO ${s}.ledger (ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    fetchLedger: `SELECT ${LEDGER_COLUMNS} FROM ${s}.ledger WHERE ts >= $1 AND ts < $2 ORDER BY ts DESC, id DESC LIMIT $3`,
+    fetchLedgerBySymbol: `SELECT ${LEDGER_COLUMNS} FROM ${s}.ledger WHERE symbol = $4 AND ts >= $1 AND ts < $2
+      ORDER BY ts DESC, id DESC LIMIT $3`,
+    fetchTicks: `SELECT ${TICK_COLUMNS} FROM ${s}.ticks WHERE symbol = $1 AND time >= $2 AND time < $3 ORDER BY time`,
+    insertTicks: `INSERT INTO ${s}.ticks (${TICK_COLUMNS})
+      SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::numeric[], $4::int8[], $5::numeric[], $6::numeric[], $7::text[])`,
+    fetchBars: `SELECT ${barsOut} FROM ${s}.bars WHERE symbol = $1 AND bar_interval = $2 AND time >= $3 AND time < $4 ORDER BY time`,
+    fetchRollup: `SELECT ${barsOut} FROM ${s}.bar_rollups
+      WHERE symbol = $1 AND bar_interval = $2 AND time >= $3 AND time < $4 ORDER BY time`,
+    fetchCagg: (interval: RollupInterval) =>
+      `SELECT bucket AS time, symbol, open, high, low, close, volume FROM ${s}."${caggName(interval)}"
+        WHERE symbol = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket`,
+    aggregateBars: aggregate(`${s}.bars`),
+    upsertBars: `INSERT INTO ${s}.bars (${BAR_COLUMNS})
+      SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::int8[])
+      ON CONFLICT (symbol, bar_interval, time) DO UPDATE SET ${barSet}`,
+    createBarStage: `CREATE TEMP TABLE qts_bar_stage (LIKE ${s}.bars INCLUDING DEFAULTS) ON COMMIT DROP`,
+    copyBarStage: `COPY qts_bar_stage (${BAR_COLUMNS}) FROM STDIN`,
+    mergeBarStage: `INSERT INTO ${s}.bars (${BAR_COLUMNS}) SELECT ${BAR_COLUMNS} FROM qts_bar_stage
+      ON CONFLICT (symbol, bar_interval, time) DO UPDATE SET ${barSet}`,
+    copyTicks: `COPY ${s}.ticks (${TICK_COLUMNS}) FROM STDIN`,
+    /**
+     * Recomputes the rollup buckets of `$1` (stride `$2`) from the finer level `$3` (1m bars or the finer
+     * rollup) for each (symbol, lo, hi) touched range given as arrays `$4..$6`.
+     */
+    refreshRollup: (fromRollups: boolean) => `INSERT INTO ${s}.bar_rollups (${BAR_COLUMNS})
+      SELECT b.symbol, $1::text, date_bin($2::interval, b.time, ${ORIGIN}) AS bucket,
+        (array_agg(b.open ORDER BY b.time))[1], max(b.high), min(b.low),
+        (array_agg(b.close ORDER BY b.time DESC))[1], sum(b.volume)
+      FROM unnest($4::text[], $5::timestamptz[], $6::timestamptz[]) AS r(symbol, lo, hi)
+      JOIN ${fromRollups ? `${s}.bar_rollups` : `${s}.bars`} b ON b.symbol = r.symbol AND b.bar_interval = $3
+        AND b.time >= date_bin($2::interval, r.lo, ${ORIGIN}) AND b.time < date_bin($2::interval, r.hi, ${ORIGIN}) + $2::interval
+      GROUP BY b.symbol, bucket
+      ON CONFLICT (symbol, bar_interval, time) DO UPDATE SET ${barSet}`,
+    caggWatermarks: `SELECT ca.user_view_name AS view,
+        _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(ca.mat_hypertable_id)) AS watermark
+      FROM _timescaledb_catalog.continuous_agg ca WHERE ca.user_view_schema = $1`,
+    refreshCagg: "CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)",
+    storage: `SELECT value FROM ${s}.qts_meta WHERE key = 'storage'`,
+  };
+}
+
+export type Statements = ReturnType<typeof statements>;

@@ -1,0 +1,63 @@
+import {
+  type DataSourceAdapter,
+  DataSourceUnavailableError,
+  type HealthStatus,
+  healthStatus,
+} from "@qts/contracts";
+
+type Mode = "up" | "down" | "apply-then-fail";
+
+/**
+ * Wraps a real adapter and can take it "down": every call then rejects with DataSourceUnavailableError
+ * (as a store that cannot be reached does), or applies writes and then rejects (an ambiguous failure).
+ */
+export class SwitchableAdapter implements DataSourceAdapter {
+  readonly name: string;
+  mode: Mode = "up";
+  calls = 0;
+
+  constructor(
+    readonly inner: DataSourceAdapter,
+    name?: string,
+  ) {
+    this.name = name ?? inner.name;
+  }
+
+  async #run<T>(write: boolean, fn: () => Promise<T>): Promise<T> {
+    this.calls++;
+    if (this.mode === "down")
+      throw new DataSourceUnavailableError(`${this.name} is down`, { source: this.name });
+    const result = await fn();
+    if (write && this.mode === "apply-then-fail") {
+      throw new DataSourceUnavailableError(`${this.name} timed out after commit`, { source: this.name });
+    }
+    return result;
+  }
+
+  fetchPositions = () => this.#run(false, () => this.inner.fetchPositions());
+  fetchPosition = (s: string) => this.#run(false, () => this.inner.fetchPosition(s));
+  updatePosition = (
+    s: string,
+    q: Parameters<DataSourceAdapter["updatePosition"]>[1],
+    p: Parameters<DataSourceAdapter["updatePosition"]>[2],
+  ) => this.#run(true, () => this.inner.updatePosition(s, q, p));
+  appendLedger = (e: Parameters<DataSourceAdapter["appendLedger"]>[0]) =>
+    this.#run(true, () => this.inner.appendLedger(e));
+  fetchLedger = (q?: Parameters<DataSourceAdapter["fetchLedger"]>[0]) =>
+    this.#run(false, () => this.inner.fetchLedger(q));
+  fetchOhlcv = (...a: Parameters<DataSourceAdapter["fetchOhlcv"]>) =>
+    this.#run(false, () => this.inner.fetchOhlcv(...a));
+  fetchTickData = (...a: Parameters<DataSourceAdapter["fetchTickData"]>) =>
+    this.#run(false, () => this.inner.fetchTickData(...a));
+  appendOhlcv = (...a: Parameters<DataSourceAdapter["appendOhlcv"]>) =>
+    this.#run(true, () => this.inner.appendOhlcv(...a));
+  appendTicks = (...a: Parameters<DataSourceAdapter["appendTicks"]>) =>
+    this.#run(true, () => this.inner.appendTicks(...a));
+
+  async healthCheck(): Promise<HealthStatus> {
+    if (this.mode === "down") return healthStatus({ healthy: false, source: this.name, error: "down" });
+    return this.inner.healthCheck();
+  }
+
+  close = () => this.inner.close();
+}

@@ -1,0 +1,152 @@
+import { DataSourceUnavailableError, ledgerEntry, tick } from "@qts/contracts";
+import {
+  createTestSchema,
+  pgTestUrl,
+  ServiceUnavailableError,
+  type SheetsEmulator,
+  type TestSchema,
+} from "@qts/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GoogleSheetsAdapter, HybridAdapter, syncDataSources } from "../src/index.js";
+import { describeDataSourceConformance } from "../src/testing/index.js";
+import { TimescaleAdapter } from "../src/timescale/index.js";
+import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
+
+// The production HYBRID pairing: TimescaleAdapter (real PostgreSQL) primary, Sheets (emulator) secondary.
+let url: string | null = null;
+let skipReason = "";
+try {
+  url = await pgTestUrl();
+} catch (error) {
+  // Outside CI a missing PostgreSQL skips (with the reason); in CI it fails the run.
+  if (error instanceof ServiceUnavailableError && !error.inCI) skipReason = error.message;
+  else throw error;
+}
+let emu: SheetsEmulator;
+const schemas: TestSchema[] = [];
+
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(async () => {
+  await emu?.close();
+  for (const s of schemas) await s.drop();
+});
+
+async function timescale(): Promise<TimescaleAdapter> {
+  if (!url) throw new Error("no PostgreSQL");
+  const s = await createTestSchema(url, "hybrid");
+  schemas.push(s);
+  const db = new TimescaleAdapter({
+    dsn: url,
+    schema: s.schema,
+    pool: { minConnections: 0, maxConnections: 4 },
+  });
+  await db.migrate();
+  return db;
+}
+
+const T = Date.UTC(2024, 0, 2, 9, 30);
+
+if (url !== null) {
+  describeDataSourceConformance(
+    "HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)",
+    async () => new HybridAdapter(await timescale(), sheetsAdapter(emu)),
+    { scale: 0.05 },
+  );
+}
+
+describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
+  it("Sheets unavailable during 200 writes, then back: drain() leaves no difference", async (ctx) => {
+    if (skipReason) ctx.skip(skipReason);
+    const db = await timescale();
+    const sheets = sheetsAdapter(emu, { retry: { deadlineMs: 200, baseDelayMs: 5, maxDelayMs: 20 } });
+    const h = new HybridAdapter(db, sheets, { retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+    try {
+      await sheets.fetchPositions(); // tabs exist
+      emu.injectFailures({ status: 503, count: Number.POSITIVE_INFINITY });
+      for (let i = 0; i < 200; i++) {
+        if (i % 5 === 0) await h.updatePosition(`S${i % 7}`, i, "1.25");
+        else if (i % 5 === 4)
+          await h.appendTicks([tick({ time: T + i, symbol: "S1", price: "0.1", volume: i })]);
+        else {
+          await h.appendLedger(
+            ledgerEntry({
+              timestamp: T + i,
+              symbol: `S${i % 3}`,
+              side: "SELL",
+              qty: "0.5",
+              price: "1e-12",
+              amount: 0,
+              orderId: `o${i}`,
+            }),
+          );
+        }
+      }
+      const health = await h.healthCheck();
+      expect(health.healthy).toBe(true);
+      expect(health.details).toMatchObject({ degraded: true, secondaryHealthy: false });
+      expect(Number(health.details?.backlog)).toBeGreaterThan(0);
+      emu.clearFailures();
+      await h.drain(60_000);
+      const report = await h.verifyConsistency();
+      expect(report.consistent).toBe(true);
+      expect(await sheets.fetchLedger({ limit: 1000 })).toHaveLength(120);
+      expect(await sheets.fetchTickData("S1", new Date(T), new Date(T + 1000))).toHaveLength(40);
+      expect((await h.healthCheck()).details?.degraded).toBe(false);
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+
+  it("primary unreachable: reads are served by the spreadsheet", async () => {
+    const sheets: GoogleSheetsAdapter = sheetsAdapter(emu);
+    await sheets.updatePosition("AAPL", 5, 100);
+    const unreachable = new TimescaleAdapter({
+      dsn: "postgres://postgres@127.0.0.1:1/none",
+      pool: { minConnections: 0, maxConnections: 1, commandTimeoutMs: 1000 },
+    });
+    const h = new HybridAdapter(unreachable, sheets);
+    try {
+      expect((await h.fetchPosition("AAPL"))?.qty.toString()).toBe("5");
+      await expect(h.updatePosition("AAPL", 6, 100)).rejects.toBeInstanceOf(DataSourceUnavailableError);
+      const health = await h.healthCheck();
+      expect(health.healthy).toBe(false);
+      expect(health.details?.fallbackReads).toBe(1);
+      // The spreadsheet applied the write concurrently; the hybrid queues a restore from the primary's truth,
+      // which waits until the primary answers again.
+      await expect(h.drain(300)).rejects.toBeInstanceOf(DataSourceUnavailableError);
+      expect(h.backlog).toBe(1);
+      expect((await h.healthCheck()).details?.divergedWrites).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("sync migrates a spreadsheet into the database (SHEETS_ONLY → HYBRID)", async (ctx) => {
+    if (skipReason) ctx.skip(skipReason);
+    const db = await timescale();
+    const sheets = sheetsAdapter(emu);
+    try {
+      for (let i = 0; i < 20; i++) {
+        await sheets.appendLedger(
+          ledgerEntry({
+            timestamp: T + (i % 4),
+            symbol: "AAPL",
+            side: "BUY",
+            qty: 1,
+            price: "187.25",
+            amount: "187.25",
+          }),
+        );
+      }
+      await sheets.updatePosition("AAPL", 20, "187.25");
+      const report = await syncDataSources(sheets, db);
+      expect(report.ledger.copied).toBe(20);
+      expect(report.verification?.consistent).toBe(true);
+      expect((await syncDataSources(sheets, db)).ledger.copied).toBe(0);
+    } finally {
+      await Promise.all([db.close(), sheets.close()]);
+    }
+  });
+});
