@@ -21,7 +21,9 @@ for (const root of ["packages", "apps"]) {
       p += results.filter((a) => a.status === "passed").length;
       const failedHere = results.filter((a) => a.status === "failed").length;
       f += failedHere;
-      s += results.filter((a) => a.status === "skipped" || a.status === "pending" || a.status === "todo").length;
+      s += results.filter(
+        (a) => a.status === "skipped" || a.status === "pending" || a.status === "todo",
+      ).length;
       if (suite.status === "failed" && failedHere === 0) f += 1;
     }
     console.log(`${root}/${dir}: ${p} passed, ${f} failed, ${s} skipped`);

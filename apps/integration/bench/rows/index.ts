@@ -1,0 +1,22 @@
+import type { BenchDef } from "../context.js";
+import { degradedBench } from "./degraded.js";
+import { getManyBench } from "./getmany.js";
+import { hitPathBench } from "./hit-path.js";
+import { breakerBench, memoryCacheBench } from "./in-process.js";
+import { ioredisBench } from "./ioredis.js";
+import { ohlcvBench } from "./ohlcv.js";
+import { redisReadBench } from "./redis-read.js";
+import { ticksBench } from "./ticks.js";
+
+/** Every benchmark, in run order. */
+export const ALL_BENCHES: readonly BenchDef[] = [
+  redisReadBench,
+  getManyBench,
+  memoryCacheBench,
+  breakerBench,
+  ticksBench,
+  ohlcvBench,
+  degradedBench,
+  hitPathBench,
+  ioredisBench,
+];

@@ -1,0 +1,290 @@
+import { setTimeout as sleep, setImmediate as yieldNow } from "node:timers/promises";
+import {
+  CACHE_TYPES,
+  type CacheStats,
+  type DataSourceAdapter,
+  ledgerEntry,
+  type OHLCV,
+  type TickData,
+} from "@qts/contracts";
+import type { Progress } from "../cli/progress.js";
+import type { Fill, Session } from "../session/types.js";
+import { type ChaosPlan, type ChaosStep, type ChaosTarget, chaosSpanMs, runChaos } from "./chaos.js";
+import { checkPositions, type PositionCheck } from "./ledger-check.js";
+import { applyFill, type Book, FLAT } from "./position-math.js";
+import { type ReaderResult, startReaders } from "./readers.js";
+import { Samples } from "./stats.js";
+import type { EventRecorder, ReplayCache } from "./types.js";
+
+/** A breaker whose transitions the replay records (the `CircuitBreaker` of `@qts/cache` fits). */
+export interface ObservedBreaker {
+  readonly state: string;
+  onStateChange(listener: (to: string, from: string) => void): () => void;
+}
+
+interface HybridLike {
+  drain(timeoutMs: number): Promise<void>;
+  verifyConsistency(): Promise<{ consistent: boolean; backlog?: number }>;
+}
+
+export interface EngineInput {
+  readonly session: Session;
+  readonly db: DataSourceAdapter;
+  readonly cache: ReplayCache;
+  /** Written as the ledger entries' strategyTag; the check only counts entries with this tag. */
+  readonly runTag: string;
+  readonly readers: number;
+  readonly batchSize: number;
+  readonly pushConcurrency: number;
+  /** Paces the session so it lasts at least this long (chaos needs time to happen). 0 = as fast as possible. */
+  readonly minDurationMs: number;
+  readonly progress: Progress;
+  readonly events: EventRecorder;
+  readonly breaker?: ObservedBreaker | undefined;
+  readonly chaos?: { readonly target: ChaosTarget; readonly plan: ChaosPlan } | undefined;
+  /** After the session, wait up to this long for the circuit to close again (chaos runs). */
+  readonly waitForClosedMs?: number | undefined;
+}
+
+export interface EngineResult {
+  wallMs: number;
+  ticks: number;
+  bars: number;
+  ingestMs: number;
+  pricesPushed: number;
+  pricePushFailures: number;
+  fillsApplied: number;
+  /** Ledger appends that succeeded (each must show up in the ledger check). */
+  ledgerAppended: number;
+  fillsRejected: number;
+  fillRetries: number;
+  fillMs: number;
+  fillLatency: Samples;
+  readers: ReaderResult;
+  cacheStats: Record<string, CacheStats>;
+  circuitState: string;
+  circuitTimeline: { atMs: number; from: string; to: string }[];
+  chaosTimeline: ChaosStep[];
+  checks: PositionCheck[];
+  ledgerFills: number;
+  /** A Hybrid store: whether its secondary matches the primary after the run (null for other stores). */
+  secondary: { consistent: boolean; backlog: number } | null;
+  errors: string[];
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+async function withRetry<T>(fn: () => Promise<T>, attempts: number, onRetry: () => void): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      onRetry();
+      await sleep(50 * 2 ** i);
+    }
+  }
+}
+
+/** Runs a session through the data layer and the cache manager and measures everything the summary shows. */
+export async function runEngine(input: EngineInput): Promise<EngineResult> {
+  const { session, db, cache, progress } = input;
+  const t0 = performance.now();
+  input.events.setOrigin(t0);
+  const r: EngineResult = {
+    wallMs: 0,
+    ticks: 0,
+    bars: 0,
+    ingestMs: 0,
+    pricesPushed: 0,
+    pricePushFailures: 0,
+    fillsApplied: 0,
+    ledgerAppended: 0,
+    fillsRejected: 0,
+    fillRetries: 0,
+    fillMs: 0,
+    fillLatency: new Samples(),
+    readers: undefined as unknown as ReaderResult,
+    cacheStats: {},
+    circuitState: "",
+    circuitTimeline: [],
+    chaosTimeline: [],
+    checks: [],
+    ledgerFills: 0,
+    secondary: null,
+    errors: [],
+  };
+  const note = (what: string, err: unknown) => {
+    if (r.errors.length < 10) r.errors.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+  };
+  const unsubscribe = input.breaker?.onStateChange((to, from) =>
+    r.circuitTimeline.push({ atMs: Math.round(performance.now() - t0), from, to }),
+  );
+
+  // Starting positions (a reused schema may already hold some): the ledger check starts from these.
+  const books = new Map<string, Book>();
+  for (const symbol of session.symbols) {
+    const p = await db.fetchPosition(symbol);
+    books.set(symbol, p === null ? FLAT : { qty: p.qty, avgPrice: p.avgPrice });
+  }
+  const startBooks = new Map(books);
+
+  const paced = input.minDurationMs > 0 || input.chaos !== undefined;
+  // A paced run waits between batches: readers pause 1 ms per iteration instead of spinning a core.
+  const readers = startReaders(cache, session.symbols, input.readers, paced ? 1 : 0);
+  const chaosDone = input.chaos ? runChaos(input.chaos.target, input.chaos.plan, t0, r.chaosTimeline) : null;
+  const minDuration = Math.max(input.minDurationMs, input.chaos ? chaosSpanMs(input.chaos.plan) + 2500 : 0);
+  const sessionStart = performance.now();
+
+  const ingest = async (ticks: readonly TickData[], bars: readonly OHLCV[]) => {
+    const t = performance.now();
+    for (const part of chunks(ticks, input.batchSize)) r.ticks += await db.appendTicks(part);
+    if (bars.length > 0) r.bars += await db.appendOhlcv(bars, "1m");
+    r.ingestMs += performance.now() - t;
+  };
+
+  const push = async (ticks: readonly TickData[]) => {
+    for (const part of chunks(ticks, input.pushConcurrency)) {
+      await Promise.all(
+        part.map(async (t) => {
+          const data: Record<string, string> = {
+            price: t.price.toFixed(),
+            volume: String(t.volume),
+            time: t.time.toISOString(),
+            timestamp: String(Date.now()),
+          };
+          if (t.bid !== null) data.bid = t.bid.toFixed();
+          if (t.ask !== null) data.ask = t.ask.toFixed();
+          try {
+            if (await cache.pushPrice(t.symbol, data)) r.pricesPushed += 1;
+            else r.pricePushFailures += 1;
+          } catch (err) {
+            r.pricePushFailures += 1;
+            if (r.pricePushFailures <= 1) note("pushPrice", err);
+          }
+        }),
+      );
+    }
+  };
+
+  const applyOne = async (f: Fill) => {
+    const before = books.get(f.symbol) ?? FLAT;
+    const next = applyFill(before, f.side, f.qty, f.price);
+    const t = performance.now();
+    try {
+      await db.appendLedger(
+        ledgerEntry({
+          timestamp: f.time,
+          symbol: f.symbol,
+          side: f.side,
+          qty: f.qty,
+          price: f.price,
+          amount: f.qty.mul(f.price),
+          strategyTag: input.runTag,
+          orderId: f.orderId,
+          broker: "qts-replay",
+        }),
+      );
+    } catch (err) {
+      r.fillsRejected += 1;
+      note(`appendLedger(${f.orderId})`, err);
+      return;
+    }
+    r.ledgerAppended += 1;
+    // The ledger holds the fill now: the position must follow it, so retry a transient failure.
+    books.set(f.symbol, next);
+    try {
+      await withRetry(
+        () => cache.updatePositionOnFill(f.symbol, next.qty, next.avgPrice),
+        4,
+        () => {
+          r.fillRetries += 1;
+        },
+      );
+      r.fillsApplied += 1;
+    } catch (err) {
+      r.fillsRejected += 1;
+      note(`updatePositionOnFill(${f.symbol})`, err);
+    }
+    r.fillLatency.add(performance.now() - t);
+  };
+
+  const applyFills = async (fills: readonly Fill[]) => {
+    const t = performance.now();
+    const bySymbol = new Map<string, Fill[]>();
+    for (const f of fills) {
+      const list = bySymbol.get(f.symbol);
+      if (list === undefined) bySymbol.set(f.symbol, [f]);
+      else list.push(f);
+    }
+    // One chain per symbol: fills of a symbol apply in order, symbols in parallel.
+    await Promise.all(
+      [...bySymbol.values()].map(async (list) => {
+        for (const f of list) await applyOne(f);
+      }),
+    );
+    r.fillMs += performance.now() - t;
+  };
+
+  progress.start("replay", session.tickCount, "ticks");
+  let minute = 0;
+  try {
+    for (const batch of session.batches()) {
+      await ingest(batch.ticks, batch.bars);
+      await push(batch.ticks);
+      await applyFills(batch.fills);
+      minute += 1;
+      progress.note(`circuit ${cache.circuitState}`);
+      progress.update(r.ticks);
+      // Pace the session when asked; otherwise pause 1 ms (a timer, not a microtask turn) so the reader
+      // loops get their share between batches even on in-memory stores.
+      const due =
+        minDuration > 0 ? (minute / session.minutes) * minDuration - (performance.now() - sessionStart) : 1;
+      if (due > 0) await sleep(due);
+      else await yieldNow();
+    }
+    if (chaosDone) await chaosDone;
+    if (input.waitForClosedMs !== undefined) {
+      const deadline = performance.now() + input.waitForClosedMs;
+      while (cache.circuitState !== "CLOSED" && performance.now() < deadline) await sleep(50);
+    }
+  } finally {
+    progress.finish();
+    r.readers = await readers.stop();
+    if (chaosDone) await chaosDone.catch(() => undefined);
+  }
+  r.wallMs = performance.now() - sessionStart;
+
+  // A Hybrid store writes its secondary in the background: let it catch up, then compare the two.
+  const hybrid = db as Partial<HybridLike>;
+  if (typeof hybrid.drain === "function") {
+    try {
+      await hybrid.drain(30_000);
+    } catch (err) {
+      note("drain", err);
+    }
+  }
+  if (typeof hybrid.verifyConsistency === "function") {
+    const rep = await hybrid.verifyConsistency();
+    r.secondary = { consistent: rep.consistent, backlog: rep.backlog ?? 0 };
+  }
+  // Stats first: the check's own reads must not count.
+  cache.publishMetrics?.();
+  for (const type of CACHE_TYPES) r.cacheStats[type] = cache.getStats(type);
+  r.circuitState = cache.circuitState;
+  const check = await checkPositions(
+    db,
+    (s) => cache.getPosition(s),
+    session.symbols,
+    startBooks,
+    input.runTag,
+  );
+  r.checks = check.checks;
+  r.ledgerFills = check.ledgerFills;
+  unsubscribe?.();
+  return r;
+}

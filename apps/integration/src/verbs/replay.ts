@@ -1,0 +1,206 @@
+import { randomBytes } from "node:crypto";
+import { CircuitBreaker } from "@qts/cache";
+import { CacheManager } from "@qts/cache-manager";
+import { validateSymbol } from "@qts/contracts";
+import { type PrivateRedis, startPrivateRedis } from "@qts/testkit";
+import { COMMON_OPTIONS, flag, int, num, parse, STORE_OPTIONS, str } from "../cli/args.js";
+import { CliError, UsageError } from "../cli/errors.js";
+import { type Io, println } from "../cli/io.js";
+import { Progress } from "../cli/progress.js";
+import { DEFAULT_CHAOS_PLAN } from "../replay/chaos.js";
+import { runEngine } from "../replay/engine.js";
+import { buildSummary, type ReplaySummary, renderSummary } from "../replay/summary.js";
+import { EventRecorder } from "../replay/types.js";
+import { csvSession } from "../session/csv.js";
+import { symbolNames, syntheticSession } from "../session/synthetic.js";
+import type { Session } from "../session/types.js";
+import {
+  type OpenedCache,
+  type OpenedStore,
+  openCache,
+  openDataStore,
+  storeSettings,
+} from "../wiring/stores.js";
+
+const VERB = "replay";
+
+export const REPLAY_OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...STORE_OPTIONS,
+  symbols: { type: "string" },
+  minutes: { type: "string" },
+  "ticks-per-minute": { type: "string" },
+  seed: { type: "string" },
+  "fill-rate": { type: "string" },
+  start: { type: "string" },
+  ticks: { type: "string" },
+  readers: { type: "string" },
+  "batch-size": { type: "string" },
+  "min-duration-ms": { type: "string" },
+  chaos: { type: "string" },
+  "breaker-threshold": { type: "string" },
+  "breaker-recovery-ms": { type: "string" },
+  cleanup: { type: "boolean" },
+} as const;
+
+const DEFAULT_START = "2024-01-02T14:30:00.000Z";
+
+function parseSymbols(raw: string | undefined): string[] {
+  if (raw === undefined) return symbolNames(8);
+  if (/^\s*\d+\s*$/.test(raw)) {
+    const n = Number(raw);
+    if (n < 1 || n > 10_000) throw new UsageError(`--symbols must be between 1 and 10000 (got ${n})`, VERB);
+    return symbolNames(n);
+  }
+  const list = [
+    ...new Set(
+      raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    ),
+  ];
+  if (list.length === 0) throw new UsageError("--symbols needs a count or a comma-separated list", VERB);
+  for (const s of list) {
+    try {
+      validateSymbol(s);
+    } catch (err) {
+      throw new UsageError(`--symbols: ${(err as Error).message}`, VERB);
+    }
+  }
+  return list;
+}
+
+function buildSession(
+  v: Record<string, string | boolean | undefined>,
+  orderPrefix: string,
+): { session: Session; seed: number } {
+  const seed = int(v, "seed", 42, 0, 2 ** 32 - 1, VERB);
+  const fillRate = num(v, "fill-rate", 0.05, 0, 1, VERB);
+  const ticksFile = str(v, "ticks");
+  if (ticksFile !== undefined) {
+    for (const f of ["symbols", "minutes", "ticks-per-minute", "start"]) {
+      if (str(v, f) !== undefined) throw new UsageError(`--${f} cannot be combined with --ticks`, VERB);
+    }
+    return { session: csvSession(ticksFile, seed, fillRate, orderPrefix), seed };
+  }
+  const startRaw = str(v, "start") ?? DEFAULT_START;
+  const start = new Date(startRaw);
+  if (Number.isNaN(start.getTime()))
+    throw new UsageError(`--start must be an ISO 8601 time (got ${JSON.stringify(startRaw)})`, VERB);
+  const session = syntheticSession({
+    seed,
+    symbols: parseSymbols(str(v, "symbols")),
+    minutes: int(v, "minutes", 30, 1, 100_000, VERB),
+    ticksPerMinute: int(v, "ticks-per-minute", 120, 1, 60_000, VERB),
+    fillRate,
+    start,
+    orderPrefix,
+  });
+  return { session, seed };
+}
+
+async function startChaosRedis(): Promise<PrivateRedis> {
+  try {
+    return await startPrivateRedis();
+  } catch (err) {
+    throw new CliError(
+      "--chaos redis cannot start a private redis-server",
+      err instanceof Error
+        ? (err.message.split("\n").filter((l) => l.trim() !== "" && !/^!+$/.test(l.trim()))[0] ?? "")
+        : String(err),
+      "install it (apt-get install -y redis-server) or run without --chaos",
+      { cause: err },
+    );
+  }
+}
+
+/** `qts replay`: runs the session and prints the summary; exit 1 when a check failed. */
+export async function runReplayVerb(argv: string[], io: Io): Promise<number> {
+  const v = parse(VERB, argv, REPLAY_OPTIONS);
+  const summary = await replay(v, io);
+  if (flag(v, "json")) println(io.stdout, JSON.stringify(summary, null, 2));
+  else println(io.stdout, renderSummary(summary));
+  return summary.ok ? 0 : 1;
+}
+
+/** Runs a replay from parsed flags and returns its summary (prints only progress). */
+export async function replay(
+  v: Record<string, string | boolean | undefined>,
+  io: Io,
+): Promise<ReplaySummary> {
+  const runId = `r${randomBytes(4).toString("hex")}`;
+  const { session } = buildSession(v, runId);
+  const settings = storeSettings(v, io.env, VERB);
+  const chaos = str(v, "chaos");
+  if (chaos !== undefined && chaos !== "redis")
+    throw new UsageError(`--chaos only knows "redis" (got ${JSON.stringify(chaos)})`, VERB);
+  if (chaos && str(v, "redis") !== undefined)
+    throw new UsageError("--chaos redis starts its own Redis: drop --redis", VERB);
+  const readers = int(v, "readers", 4, 0, 1000, VERB);
+  const batchSize = int(v, "batch-size", 5000, 1, 1_000_000, VERB);
+  const minDurationMs = int(v, "min-duration-ms", 0, 0, 3_600_000, VERB);
+  const threshold = int(v, "breaker-threshold", 5, 1, 1_000_000, VERB);
+  const recoveryMs = int(v, "breaker-recovery-ms", chaos ? 1000 : 60_000, 0, 86_400_000, VERB);
+  const quiet = flag(v, "quiet");
+
+  let chaosRedis: PrivateRedis | null = null;
+  let store: OpenedStore | null = null;
+  let cache: OpenedCache | null = null;
+  let manager: CacheManager | null = null;
+  try {
+    const events = new EventRecorder();
+    if (chaos) chaosRedis = await startChaosRedis();
+    store = await openDataStore(settings, `qts_replay_${runId}`, true, events);
+    const redisUrl = chaosRedis ? chaosRedis.url : settings.redisUrl;
+    cache = await openCache(redisUrl, settings.namespace ?? `qts:replay:${runId}:`);
+    const breaker = new CircuitBreaker({ failureThreshold: threshold, recoveryTimeoutMs: recoveryMs });
+    manager = new CacheManager(cache.client, store.db, {
+      breaker,
+      eventSink: events,
+      metricsIntervalMs: 1000,
+    });
+    const result = await runEngine({
+      session,
+      db: store.db,
+      cache: manager,
+      runTag: `qts-replay:${runId}`,
+      readers,
+      batchSize,
+      pushConcurrency: 256,
+      minDurationMs,
+      progress: new Progress({ stream: io.stderr, enabled: !quiet }),
+      events,
+      breaker,
+      chaos: chaosRedis ? { target: chaosRedis, plan: DEFAULT_CHAOS_PLAN } : undefined,
+      waitForClosedMs: chaosRedis ? 10_000 : undefined,
+    });
+    const summary = buildSummary({
+      runId,
+      result,
+      session,
+      stores: {
+        data: store.description,
+        cache: chaosRedis ? `${cache.description} (private, chaos)` : cache.description,
+        schema: store.schema,
+        namespace: cache.namespace,
+      },
+      readers,
+      events,
+      chaos: chaosRedis !== null,
+    });
+    if (flag(v, "cleanup")) {
+      await manager.close();
+      const client = cache.client as { flushNamespace?: () => Promise<number> };
+      await client.flushNamespace?.();
+    }
+    return summary;
+  } finally {
+    await manager?.close().catch(() => undefined);
+    await cache?.client.close().catch(() => undefined);
+    await store?.db.close().catch(() => undefined);
+    await chaosRedis?.destroy().catch(() => undefined);
+    // After the pool is closed: drops only a schema this run created (never one given with --schema).
+    if (flag(v, "cleanup")) await store?.dropSchema();
+  }
+}
