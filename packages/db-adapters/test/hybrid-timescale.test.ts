@@ -106,7 +106,7 @@ describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
       dsn: "postgres://postgres@127.0.0.1:1/none",
       pool: { minConnections: 0, maxConnections: 1, commandTimeoutMs: 1000 },
     });
-    const h = new HybridAdapter(unreachable, sheets);
+    const h = new HybridAdapter(unreachable, sheets, { closeDrainTimeoutMs: 300 });
     try {
       expect((await h.fetchPosition("AAPL"))?.qty.toString()).toBe("5");
       await expect(h.updatePosition("AAPL", 6, 100)).rejects.toBeInstanceOf(DataSourceUnavailableError);
@@ -118,6 +118,8 @@ describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
       await expect(h.drain(300)).rejects.toBeInstanceOf(DataSourceUnavailableError);
       expect(h.backlog).toBe(1);
       expect((await h.healthCheck()).details?.divergedWrites).toBe(1);
+      // Closing cannot apply the restore either, and says so rather than dropping it silently.
+      await expect(h.close()).rejects.toThrow(/closed with 1 secondary write\(s\) not applied to sheets/);
     } finally {
       await h.close();
     }
