@@ -1,4 +1,4 @@
-import { CircuitBreaker, CircuitState, validateHash } from "@qts/cache";
+import { CircuitBreaker, CircuitState, DeadlineQueue, validateHash } from "@qts/cache";
 import {
   CACHE_KEY_PREFIX,
   CACHE_TYPES,
@@ -30,7 +30,6 @@ import {
   validateCacheType,
   validateSymbol,
 } from "@qts/contracts";
-import { DeadlineQueue } from "./deadline-queue.js";
 import { InProcessEventBus } from "./event-bus.js";
 import { GuardedCache } from "./guarded-cache.js";
 import { errorMessage, parseEpochMs } from "./helpers.js";

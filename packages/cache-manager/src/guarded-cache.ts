@@ -1,4 +1,4 @@
-import type { CircuitBreaker } from "@qts/cache";
+import type { CircuitBreaker, DeadlineQueue } from "@qts/cache";
 import {
   type CacheClient,
   type CacheHash,
@@ -6,7 +6,6 @@ import {
   CacheUnavailableError,
   isNamespacedCacheClient,
 } from "@qts/contracts";
-import type { DeadlineQueue } from "./deadline-queue.js";
 import { DeferredInvalidations } from "./deferred-invalidations.js";
 import { asCacheUnavailable, withTimeout } from "./helpers.js";
 import type { Counters } from "./stats.js";

@@ -1,5 +1,5 @@
+export { DeadlineQueue } from "@qts/cache";
 export { CacheManager } from "./cache-manager.js";
-export { DeadlineQueue } from "./deadline-queue.js";
 export {
   type EventHandler,
   InProcessEventBus,

@@ -107,8 +107,8 @@ export function resolveOptions(options: CacheManagerOptions): ResolvedOptions {
 
 /**
  * The client's own per-command timeout, when it declares one: a `commandTimeoutMs` property, or the
- * `socketTimeoutMs` of a `config: CacheConfig` it exposes (as `RedisCacheClient` does: ioredis enforces it
- * as its command timeout).
+ * `socketTimeoutMs` of a `config: CacheConfig` it exposes (`RedisCacheClient` has both and enforces the limit
+ * on every operation itself).
  */
 export function declaredClientTimeoutMs(client: object): number | null {
   const c = client as { commandTimeoutMs?: unknown; config?: { socketTimeoutMs?: unknown } };

@@ -24,9 +24,12 @@ export interface InMemoryCacheClientOptions {
 interface Entry {
   readonly hash: Readonly<CacheHash>;
   readonly expiresAt: number;
+  /** `Promise.resolve(hash)`, made by the first `get` and handed to every later one. */
+  resolved: Promise<CacheHash> | undefined;
 }
 
 const resolvedTrue = Promise.resolve(true);
+const resolvedNull: Promise<CacheHash | null> = Promise.resolve(null);
 
 /**
  * A Map of (hash, expiresAt). Expired entries are never returned and are removed when read; a sweep every
@@ -57,10 +60,22 @@ export class InMemoryCacheClient implements NamespacedCacheClient {
     return this.#entries.size;
   }
 
-  async get(key: string): Promise<CacheHash | null> {
-    validateKey(key);
-    if (this.#closed) throw closedError();
-    return this.#read(key, this.#clock.now());
+  /**
+   * The hot path: no async function and no promise per hit. The stored hash is frozen, so one resolved
+   * promise of it serves every read; a miss shares one resolved `null`. The expiry check reads the clock on
+   * every call (an entry is never returned at or after its expiry, even while the event loop is blocked).
+   */
+  get(key: string): Promise<CacheHash | null> {
+    if (typeof key !== "string" || key === "") return rejected(() => validateKey(key));
+    if (this.#closed) return Promise.reject(closedError());
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return resolvedNull;
+    if (entry.expiresAt <= this.#clock.now()) {
+      this.#entries.delete(key);
+      return resolvedNull;
+    }
+    if (entry.resolved === undefined) entry.resolved = Promise.resolve(entry.hash as CacheHash);
+    return entry.resolved;
   }
 
   set(key: string, mapping: Readonly<CacheHash>, ttlMs: number): Promise<boolean> {
@@ -69,7 +84,7 @@ export class InMemoryCacheClient implements NamespacedCacheClient {
       const hash = Object.freeze({ ...validateHash(mapping) });
       const ttl = validateTtlMs(ttlMs);
       if (this.#closed) throw closedError();
-      this.#entries.set(key, { hash, expiresAt: this.#clock.now() + ttl });
+      this.#entries.set(key, { hash, expiresAt: this.#clock.now() + ttl, resolved: undefined });
       if (++this.#writesSinceSweep >= this.#sweepEvery && this.#writesSinceSweep >= this.#entries.size)
         this.sweep();
       return resolvedTrue;
@@ -160,6 +175,16 @@ export class InMemoryCacheClient implements NamespacedCacheClient {
     }
     return entry.hash as CacheHash;
   }
+}
+
+/** The rejection of a validation that throws (kept off the hot path). */
+function rejected(validate: () => unknown): Promise<never> {
+  try {
+    validate();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return Promise.reject(new ValidationError("key", undefined, "is invalid"));
 }
 
 function closedError(): CacheUnavailableError {

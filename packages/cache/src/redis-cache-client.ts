@@ -8,11 +8,14 @@ import {
   ValidationError,
 } from "@qts/contracts";
 import { type ChainableCommander, Cluster, Redis } from "ioredis";
+import { DeadlineQueue } from "./deadline-queue.js";
 import {
   escapeGlob,
   flushNode,
   fromStored,
   groupBySlotOwner,
+  hashFromReply,
+  RAW_HGETALL,
   REDIRECTION,
   REPLACE_HASH_LUA,
   toStoredArgs,
@@ -50,8 +53,10 @@ export type {
  * - `set(key, {}, ttl)` stores an empty hash as a reserved marker field; `get` returns `{}` for it.
  * - `getMany` is one pipeline (one per master node on a cluster, sent in parallel).
  * - Fails fast: no offline queue; while disconnected every call rejects at once with
- *   `CacheUnavailableError`, a hung server costs at most the command timeout, and the client reconnects by
- *   itself with capped backoff. Before the very first connection a call waits up to the connect timeout.
+ *   `CacheUnavailableError`, a hung server costs at most the command timeout (`config.socketTimeoutMs`,
+ *   one deadline per operation, checked by one shared timer every timeout/10, at most 10 ms), and the client
+ *   reconnects by itself with capped backoff. Before the very first connection a call waits up to the
+ *   connect timeout.
  * - Bad keys, hashes and TTLs reject with `ValidationError` before any I/O.
  */
 export class RedisCacheClient implements NamespacedCacheClient {
@@ -60,6 +65,8 @@ export class RedisCacheClient implements NamespacedCacheClient {
   readonly config: CacheConfig;
   readonly #redis: WithScript<Redis> | WithScript<Cluster>;
   readonly #setStrategy: "script" | "multi";
+  /** One deadline per operation (a getMany of 1000 keys is one entry, not 1000 ioredis timers). */
+  readonly #deadlines: DeadlineQueue;
   #everReady = false;
   #readyWaiter: Promise<boolean> | null = null;
   #closing: Promise<void> | null = null;
@@ -71,6 +78,12 @@ export class RedisCacheClient implements NamespacedCacheClient {
     this.mode = resolved.mode;
     this.config = resolved.config;
     this.#setStrategy = resolved.setStrategy;
+    const timeoutMs = resolved.config.socketTimeoutMs;
+    this.#deadlines = new DeadlineQueue(
+      timeoutMs,
+      Math.max(1, Math.min(10, Math.floor(timeoutMs / 10))),
+      () => new Error("Command timed out"),
+    );
     const client =
       resolved.mode === "cluster"
         ? new Cluster(
@@ -94,6 +107,11 @@ export class RedisCacheClient implements NamespacedCacheClient {
     return this.#redis;
   }
 
+  /** The limit on each operation (`config.socketTimeoutMs`); a call still waiting then rejects. */
+  get commandTimeoutMs(): number {
+    return this.config.socketTimeoutMs;
+  }
+
   /** The connection status as ioredis reports it ("ready", "reconnecting", "end" ...). */
   get status(): string {
     return this.#redis.status;
@@ -108,7 +126,7 @@ export class RedisCacheClient implements NamespacedCacheClient {
     const k = this.namespace + validateKey(key);
     if (!this.#isReady()) await this.#ensureReady("get");
     try {
-      return fromStored((await this.#redis.hgetall(k)) as CacheHash);
+      return hashFromReply(await this.#deadlines.wrap(this.#redis.call(RAW_HGETALL, k)));
     } catch (error) {
       throw toCacheError(error, "get");
     }
@@ -121,15 +139,17 @@ export class RedisCacheClient implements NamespacedCacheClient {
     if (!this.#isReady()) await this.#ensureReady("set");
     try {
       if (this.#setStrategy === "script") {
-        await this.#redis.qtsReplaceHash(k, String(pttl), ...args);
+        await this.#deadlines.wrap(this.#redis.qtsReplaceHash(k, String(pttl), ...args));
       } else {
         pipelineResults(
-          await this.#redis
-            .multi()
-            .unlink(k)
-            .hset(k, ...args)
-            .pexpire(k, pttl)
-            .exec(),
+          await this.#deadlines.wrap(
+            this.#redis
+              .multi()
+              .unlink(k)
+              .hset(k, ...args)
+              .pexpire(k, pttl)
+              .exec(),
+          ),
           "set",
         );
       }
@@ -154,7 +174,7 @@ export class RedisCacheClient implements NamespacedCacheClient {
     if (!this.#isReady()) await this.#ensureReady("setMany");
     try {
       const args = (k: string) => byKey.get(k) ?? [];
-      await this.#perNode(
+      await this.#timedPerNode(
         [...byKey.keys()],
         "setMany",
         (p, k) => {
@@ -172,19 +192,22 @@ export class RedisCacheClient implements NamespacedCacheClient {
     const k = this.namespace + validateKey(key);
     if (!this.#isReady()) await this.#ensureReady("delete");
     try {
-      return (await this.#redis.unlink(k)) > 0;
+      return (await this.#deadlines.wrap(this.#redis.unlink(k))) > 0;
     } catch (error) {
       throw toCacheError(error, "delete");
     }
   }
 
   async getMany(keys: readonly string[]): Promise<Map<string, CacheHash | null>> {
-    const unique = [...new Set(validateKeys(keys))];
+    validateKeys(keys);
     const out = new Map<string, CacheHash | null>();
-    if (unique.length === 0) return out;
+    if (keys.length === 0) return out;
     if (!this.#isReady()) await this.#ensureReady("getMany");
+    const client = this.#redis;
+    if (!(client instanceof Cluster)) return this.#getManyOneNode(client, keys, out);
+    const unique = [...new Set(keys)];
     try {
-      const results = await this.#perNode(
+      const results = await this.#timedPerNode(
         unique.map((k) => this.namespace + k),
         "getMany",
         (p, k) => {
@@ -197,6 +220,34 @@ export class RedisCacheClient implements NamespacedCacheClient {
     } catch (error) {
       throw toCacheError(error, "getMany");
     }
+  }
+
+  /**
+   * `getMany` on a single Redis: one pipeline with one HGETALL per key in call order, replies matched by
+   * position. This is the hot path, so there is no de-duplication pass: a key given twice is read twice
+   * (harmless; the map keeps one entry). Measured: the pass cost 5–8% of a 1000-key call.
+   */
+  async #getManyOneNode(
+    client: Redis,
+    keys: readonly string[],
+    out: Map<string, CacheHash | null>,
+  ): Promise<Map<string, CacheHash | null>> {
+    const ns = this.namespace;
+    const pipeline = client.pipeline();
+    for (let i = 0; i < keys.length; i++) pipeline.call(RAW_HGETALL, ns + (keys[i] as string));
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await this.#deadlines.wrap(pipeline.exec());
+    } catch (error) {
+      throw toCacheError(error, "getMany");
+    }
+    if (results === null) throw new CacheUnavailableError("Redis getMany failed: pipeline was discarded");
+    for (let i = 0; i < keys.length; i++) {
+      const [error, value] = results[i] as [Error | null, unknown];
+      if (error !== null) throw toCacheError(error, "getMany");
+      out.set(keys[i] as string, hashFromReply(value));
+    }
+    return out;
   }
 
   /**
@@ -213,8 +264,9 @@ export class RedisCacheClient implements NamespacedCacheClient {
     if (!this.#isReady()) await this.#ensureReady("flushNamespace");
     try {
       const nodes = this.#redis instanceof Cluster ? this.#redis.nodes("master") : [this.#redis as Redis];
+      const timed = <T>(p: Promise<T>) => this.#deadlines.wrap(p);
       const counts = await Promise.all(
-        nodes.map((node) => flushNode(node, pattern, this.mode === "cluster")),
+        nodes.map((node) => flushNode(node, pattern, this.mode === "cluster", timed)),
       );
       return counts.reduce((a, b) => a + b, 0);
     } catch (error) {
@@ -230,7 +282,7 @@ export class RedisCacheClient implements NamespacedCacheClient {
     try {
       if (!this.#isReady()) await this.#ensureReady("healthCheck");
       const nodes = this.#redis instanceof Cluster ? this.#redis.nodes("master") : [this.#redis as Redis];
-      await Promise.all(nodes.map((n) => n.ping()));
+      await this.#deadlines.wrap(Promise.all(nodes.map((n) => n.ping())));
       return healthStatus({ healthy: true, source, latencyMs: performance.now() - started, details });
     } catch (error) {
       const message = toCacheError(error, "healthCheck").message;
@@ -261,6 +313,7 @@ export class RedisCacheClient implements NamespacedCacheClient {
       }
       client.disconnect();
       await withTimeout(ended, bound);
+      this.#deadlines.close();
     })();
     return this.#closing;
   }
@@ -302,6 +355,16 @@ export class RedisCacheClient implements NamespacedCacheClient {
       }, this.config.socketConnectTimeoutMs);
       client.once("ready", onReady);
     });
+  }
+
+  /** `#perNode` as one operation under one deadline. */
+  #timedPerNode(
+    keys: readonly string[],
+    operation: string,
+    add: (pipeline: ChainableCommander, key: string) => void,
+    one: (key: string) => Promise<unknown>,
+  ): Promise<Map<string, unknown>> {
+    return this.#deadlines.wrap(this.#perNode(keys, operation, add, one));
   }
 
   /**

@@ -107,6 +107,61 @@ describe("RedisCacheClient on a single Redis", () => {
     expect(writes).toBe(1);
   });
 
+  it("getMany of 1000 keys arms one timeout, not one timer per command", async () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => `timers:${i}`);
+    await client.setMany(
+      keys.map((k) => [k, { k }] as const),
+      10_000,
+    );
+    const realSetTimeout = globalThis.setTimeout;
+    const realSetInterval = globalThis.setInterval;
+    let timers = 0;
+    globalThis.setTimeout = ((...a: Parameters<typeof setTimeout>) => {
+      timers++;
+      return realSetTimeout(...a);
+    }) as typeof setTimeout;
+    globalThis.setInterval = ((...a: Parameters<typeof setInterval>) => {
+      timers++;
+      return realSetInterval(...a);
+    }) as typeof setInterval;
+    let got: Map<string, unknown>;
+    try {
+      got = await client.getMany(keys);
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+      globalThis.setInterval = realSetInterval;
+    }
+    expect(got.size).toBe(1000);
+    expect(got.get("timers:999")).toEqual({ k: "timers:999" });
+    expect(timers).toBeLessThanOrEqual(2);
+  });
+
+  it("fields named like Object.prototype members come back as own fields; duplicate keys give one entry", async () => {
+    const tricky: Record<string, string> = { constructor: "c", toString: "t", hasOwnProperty: "h" };
+    Object.defineProperty(tricky, "__proto__", {
+      value: "p",
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+    await client.set("proto", tricky, 10_000);
+    for (const read of [await client.get("proto"), (await client.getMany(["proto"])).get("proto")]) {
+      expect(read).not.toBeNull();
+      expect(Object.keys(read as object).sort()).toEqual([
+        "__proto__",
+        "constructor",
+        "hasOwnProperty",
+        "toString",
+      ]);
+      expect(Object.getOwnPropertyDescriptor(read, "__proto__")?.value).toBe("p");
+      expect((read as Record<string, string>).constructor).toBe("c");
+      expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
+    }
+    const many = await client.getMany(["proto", "missing-key", "proto"]);
+    expect([...many.keys()]).toEqual(["proto", "missing-key"]);
+    expect(many.get("missing-key")).toBeNull();
+  });
+
   for (const setStrategy of ["script", "multi"] as const) {
     it(`set (${setStrategy}) is atomic: concurrent readers see the old or the new hash, never a mix`, async () => {
       const writer = new RedisCacheClient({ url, namespace, setStrategy, socketTimeoutMs });
@@ -220,15 +275,18 @@ describe("RedisCacheClient on a single Redis", () => {
       db: 3,
       username: "user",
       password: "s3cret",
-      commandTimeout: 250,
       connectTimeout: 300,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
     });
     expect(opts.tls).toBeDefined();
+    // The command timeout is enforced by the client (one deadline per operation), not by ioredis timers.
+    expect(opts.commandTimeout).toBeUndefined();
+    expect(c.commandTimeoutMs).toBe(250);
     await c.close();
     const d = new RedisCacheClient({ url });
-    expect((d.redis as Redis).options).toMatchObject({ commandTimeout: 100, connectTimeout: 500 });
+    expect((d.redis as Redis).options).toMatchObject({ connectTimeout: 500 });
+    expect(d.commandTimeoutMs).toBe(100);
     await d.close();
   });
 

@@ -36,20 +36,29 @@ export function groupBySlotOwner(cluster: Cluster, keys: readonly string[]): str
   return [...groups.values()];
 }
 
-export async function flushNode(node: Redis, pattern: string, perKey: boolean): Promise<number> {
+/** Bounds one command (the client's per-operation deadline). */
+export type Timed = <T>(promise: Promise<T>) => Promise<T>;
+
+/** SCAN MATCH + UNLINK over one node; each command is bounded by `timed`. */
+export async function flushNode(
+  node: Redis,
+  pattern: string,
+  perKey: boolean,
+  timed: Timed,
+): Promise<number> {
   let removed = 0;
   let cursor = "0";
   do {
-    const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT);
+    const [next, keys] = await timed(node.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT));
     cursor = next;
     if (keys.length === 0) continue;
     if (perKey) {
       // Cluster: a multi-key UNLINK must stay in one slot, so one UNLINK per key, pipelined to this node.
       const pipeline = node.pipeline();
       for (const k of keys) pipeline.unlink(k);
-      for (const n of pipelineResults(await pipeline.exec(), "flushNamespace")) removed += Number(n);
+      for (const n of pipelineResults(await timed(pipeline.exec()), "flushNamespace")) removed += Number(n);
     } else {
-      removed += await node.unlink(...keys);
+      removed += await timed(node.unlink(...keys));
     }
   } while (cursor !== "0");
   return removed;
@@ -68,6 +77,28 @@ export function toStoredArgs(mapping: Readonly<CacheHash>): string[] {
   if (args.length === 0) args.push(EMPTY_HASH_MARKER, "1");
   return args;
 }
+
+/**
+ * A stored hash from the flat `[field, value, ...]` reply of HGETALL sent as `call("HGETALL", key)` (which
+ * ioredis does not convert): `null` for a missing key (empty reply), `{}` for the empty-hash marker. One pass,
+ * no second walk over the object to test for emptiness. Fields such as `__proto__` become own properties.
+ */
+export function hashFromReply(reply: unknown): CacheHash | null {
+  if (!Array.isArray(reply) || reply.length === 0) return null;
+  const hash: CacheHash = {};
+  for (let i = 0; i < reply.length; i += 2) {
+    const field = reply[i] as string;
+    if (field === EMPTY_HASH_MARKER) continue;
+    const value = reply[i + 1] as string;
+    if (field in hash)
+      Object.defineProperty(hash, field, { value, configurable: true, enumerable: true, writable: true });
+    else hash[field] = value;
+  }
+  return hash;
+}
+
+/** HGETALL without ioredis's reply conversion (the command name must not be the lower-case "hgetall"). */
+export const RAW_HGETALL = "HGETALL";
 
 export function fromStored(hash: CacheHash | null | undefined): CacheHash | null {
   if (hash === null || hash === undefined) return null;

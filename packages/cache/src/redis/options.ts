@@ -172,7 +172,8 @@ function connectionOptions(r: ResolvedRedisOptions): RedisOptions {
   const c = r.config;
   const out: RedisOptions = {
     connectTimeout: c.socketConnectTimeoutMs,
-    commandTimeout: c.socketTimeoutMs,
+    // No ioredis `commandTimeout`: it arms one timer per command (1000 per 1000-key getMany). The client
+    // bounds each operation itself with one deadline on a shared timer (`DeadlineQueue`).
     // Fail fast: no offline queue, and commands in flight when the connection drops are rejected, not resent.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

@@ -16,14 +16,26 @@ interface Pending {
 export class DeadlineQueue {
   readonly timeoutMs: number;
   readonly tickMs: number;
+  readonly #timeoutError: (timeoutMs: number) => unknown;
   #queue: Pending[] = [];
   #head = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #closed = false;
 
-  constructor(timeoutMs: number, tickMs = Math.max(1, Math.min(25, Math.floor(timeoutMs / 4)))) {
+  /**
+   * @param timeoutMs the limit every wrapped call gets.
+   * @param tickMs how often the shared timer checks (default `timeoutMs / 4`, at most 25 ms).
+   * @param timeoutError what a timed-out call rejects with (default a `CacheUnavailableError`).
+   */
+  constructor(
+    timeoutMs: number,
+    tickMs = Math.max(1, Math.min(25, Math.floor(timeoutMs / 4))),
+    timeoutError: (timeoutMs: number) => unknown = (ms) =>
+      new CacheUnavailableError(`cache call timed out after ${ms} ms`),
+  ) {
     this.timeoutMs = timeoutMs;
     this.tickMs = tickMs;
+    this.#timeoutError = timeoutError;
   }
 
   /** Calls still waiting (settled calls may be counted until the next tick). */
@@ -86,7 +98,7 @@ export class DeadlineQueue {
       if (!entry.done) {
         if (entry.deadline > now) break;
         entry.done = true;
-        entry.reject(new CacheUnavailableError(`cache call timed out after ${this.timeoutMs} ms`));
+        entry.reject(this.#timeoutError(this.timeoutMs));
       }
       head++;
     }
