@@ -23,8 +23,12 @@ export interface OHLCVInput {
   volume: number | string | bigint;
 }
 
+/** Bars this factory made (frozen): passing one back in returns it without validating it again. */
+const issued = new WeakSet<object>();
+
 /** Validates a bar: prices >= 0, `low <= min(open, close)`, `high >= max(open, close)`, `low <= high`. */
 export function ohlcv(input: OHLCVInput): OHLCV {
+  if (issued.has(input) && !Number.isNaN((input as OHLCV).time.getTime())) return input as OHLCV;
   const raw = requireObject(input, "ohlcv");
   const open = toNonNegativeDecimal(raw.open, "open");
   const high = toNonNegativeDecimal(raw.high, "high");
@@ -37,7 +41,7 @@ export function ohlcv(input: OHLCVInput): OHLCV {
   if (high.lt(open) || high.lt(close)) {
     throw new ValidationError("high", raw.high, `must be >= max(open, close) (${decimalMax(open, close)})`);
   }
-  return Object.freeze({
+  const made: OHLCV = Object.freeze({
     time: validateDate(raw.time, "time"),
     symbol: validateSymbol(raw.symbol),
     open,
@@ -46,6 +50,8 @@ export function ohlcv(input: OHLCVInput): OHLCV {
     close,
     volume: validateVolume(raw.volume),
   });
+  issued.add(made);
+  return made;
 }
 
 function decimalMin(a: Decimal, b: Decimal): string {

@@ -26,10 +26,18 @@ function optionalPrice(value: unknown, field: string): Decimal | null {
   return value === null || value === undefined ? null : toNonNegativeDecimal(value, field);
 }
 
-/** Validates a tick; the result is frozen. */
+/** Ticks this factory made (frozen): passing one back in returns it without validating it again. */
+const issued = new WeakSet<object>();
+
+/**
+ * Validates a tick; the result is frozen. A tick this function returned earlier is returned as is (bulk
+ * writers call it on every record they get, and most records already came from here), unless its `time`
+ * was since set to an invalid date through the mutable `Date`.
+ */
 export function tick(input: TickDataInput): TickData {
+  if (issued.has(input) && !Number.isNaN((input as TickData).time.getTime())) return input as TickData;
   const raw = requireObject(input, "tick");
-  return Object.freeze({
+  const made: TickData = Object.freeze({
     time: validateDate(raw.time, "time"),
     symbol: validateSymbol(raw.symbol),
     price: toNonNegativeDecimal(raw.price, "price"),
@@ -38,4 +46,6 @@ export function tick(input: TickDataInput): TickData {
     ask: optionalPrice(raw.ask, "ask"),
     source: validateText(raw.source, "source"),
   });
+  issued.add(made);
+  return made;
 }
