@@ -289,26 +289,37 @@ export function printRow(r: RowResult, log: (line: string) => void): void {
 
 /**
  * Calls `a` and `b` alternately `times` times each (a, b, b, a, a, b, ...), timing every call, and resolves
- * to each side's calls per second. On a shared, noisy machine both sides then see the same load.
+ * to each side's calls per second, from the median call time of the sample. On a shared, noisy machine both
+ * sides then see the same load; the median keeps one garbage-collection pause or scheduler hiccup (which
+ * lands on whichever side happens to be running) from deciding the sample.
  */
 export async function pairedCallsPerSec(
   times: number,
   a: () => Promise<unknown>,
   b: () => Promise<unknown>,
 ): Promise<{ a: number; b: number }> {
-  let ta = 0;
-  let tb = 0;
+  const ta: number[] = [];
+  const tb: number[] = [];
   for (let i = 0; i < times; i++) {
     const aFirst = i % 2 === 0;
     for (const side of aFirst ? [a, b] : [b, a]) {
       const t0 = performance.now();
       await side();
       const dt = performance.now() - t0;
-      if (side === a) ta += dt;
-      else tb += dt;
+      if (side === a) ta.push(dt);
+      else tb.push(dt);
     }
   }
-  return { a: (times * 1000) / ta, b: (times * 1000) / tb };
+  return { a: 1000 / middle(ta), b: 1000 / middle(tb) };
+}
+
+/** The median of a non-empty list of numbers. */
+function middle(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /**
