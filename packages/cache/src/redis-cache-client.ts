@@ -12,7 +12,6 @@ import { DeadlineQueue } from "./deadline-queue.js";
 import {
   escapeGlob,
   flushNode,
-  fromStored,
   groupBySlotOwner,
   hashFromReply,
   RAW_HGETALL,
@@ -211,11 +210,11 @@ export class RedisCacheClient implements NamespacedCacheClient {
         unique.map((k) => this.namespace + k),
         "getMany",
         (p, k) => {
-          p.hgetall(k);
+          p.call(RAW_HGETALL, k);
         },
-        (k) => this.#redis.hgetall(k),
+        (k) => this.#redis.call(RAW_HGETALL, k),
       );
-      for (const key of unique) out.set(key, fromStored(results.get(this.namespace + key) as CacheHash));
+      for (const key of unique) out.set(key, hashFromReply(results.get(this.namespace + key)));
       return out;
     } catch (error) {
       throw toCacheError(error, "getMany");

@@ -100,21 +100,6 @@ export function hashFromReply(reply: unknown): CacheHash | null {
 /** HGETALL without ioredis's reply conversion (the command name must not be the lower-case "hgetall"). */
 export const RAW_HGETALL = "HGETALL";
 
-export function fromStored(hash: CacheHash | null | undefined): CacheHash | null {
-  if (hash === null || hash === undefined) return null;
-  let empty = true;
-  for (const _ in hash) {
-    empty = false;
-    break;
-  }
-  if (empty) return null;
-  if (EMPTY_HASH_MARKER in hash) {
-    const { [EMPTY_HASH_MARKER]: _, ...rest } = hash;
-    return rest;
-  }
-  return hash;
-}
-
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, "\\$&");
 }
