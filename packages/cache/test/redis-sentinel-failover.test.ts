@@ -1,30 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CacheUnavailableError } from "@qts/contracts";
-import { getFreePort, type PrivateRedis, startPrivateRedis } from "@qts/testkit";
+import { type PrivateRedis, startPrivateRedis } from "@qts/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisCacheClient } from "../src/index.js";
+import { type PrivateSentinel, startSentinel, until } from "./sentinel-helpers.js";
 
 const MASTER_NAME = "qts-failover";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== null) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms (${String(last)})`);
-    await sleep(50);
-  }
-}
 
 /**
  * A private master with one replica and one Sentinel (quorum 1, down-after 1 s). The master is killed; the
@@ -33,9 +14,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 describe("RedisCacheClient through Sentinel when the master dies", () => {
   let master: PrivateRedis;
   let replica: PrivateRedis;
-  let sentinel: ChildProcess;
-  let sentinelPort: number;
-  let dir: string;
+  let sentinel: PrivateSentinel;
 
   beforeAll(async () => {
     master = await startPrivateRedis();
@@ -50,49 +29,22 @@ describe("RedisCacheClient through Sentinel when the master dies", () => {
       r.disconnect();
     }
     // The Sentinel starts after the replica is attached, so its first INFO of the master already lists it.
-    sentinelPort = await getFreePort();
-    dir = mkdtempSync(join(tmpdir(), "qts-sentinel-failover-"));
-    const conf = join(dir, "sentinel.conf");
-    writeFileSync(
-      conf,
-      [
-        `port ${sentinelPort}`,
-        "bind 127.0.0.1",
-        `dir ${dir}`,
-        `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 1`,
-        `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
-        `sentinel failover-timeout ${MASTER_NAME} 5000`,
-        "",
-      ].join("\n"),
-    );
-    sentinel = spawn("redis-server", [conf, "--sentinel"], { stdio: "ignore" });
-    const probe = new Redis({ port: sentinelPort, lazyConnect: true, retryStrategy: () => 50 });
-    probe.on("error", () => undefined);
-    try {
-      await until("the replica in the Sentinel's view", 15_000, async () => {
-        if (probe.status !== "ready") await probe.connect().catch(() => undefined);
-        const replicas = (await probe.call("SENTINEL", "replicas", MASTER_NAME)) as string[][];
-        return replicas.some((fields) => fields.includes(String(replica.port))) ? true : null;
-      });
-    } finally {
-      probe.disconnect();
-    }
+    sentinel = await startSentinel(MASTER_NAME, master.port, { downAfterMs: 1000, failoverTimeoutMs: 5000 });
+    await until("the replica in the Sentinel's view", 15_000, async () => {
+      const replicas = (await sentinel.command("replicas", MASTER_NAME)) as string[][];
+      return replicas.some((fields) => fields.includes(String(replica.port))) ? true : null;
+    });
   }, 40_000);
 
   afterAll(async () => {
-    if (sentinel && sentinel.exitCode === null) {
-      const exited = new Promise((r) => sentinel.once("exit", r));
-      sentinel.kill("SIGKILL");
-      await exited;
-    }
+    await sentinel?.destroy();
     await master?.destroy();
     await replica?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("fails fast while there is no master, then serves from the promoted replica", async () => {
     const client = new RedisCacheClient({
-      sentinels: [{ host: "127.0.0.1", port: sentinelPort }],
+      sentinels: [{ host: "127.0.0.1", port: sentinel.port }],
       name: MASTER_NAME,
       namespace: "failover:",
     });
