@@ -1,8 +1,9 @@
 import { CircuitBreaker, RedisCacheClient } from "@qts/cache";
-import { EventType, ledgerEntry } from "@qts/contracts";
+import { EventType } from "@qts/contracts";
 import { startPrivateRedis } from "@qts/testkit";
 import { describe, expect, it } from "vitest";
 import { applyFill, type Book, FLAT } from "../src/replay/position-math.js";
+import { ledgerEntryForFill } from "../src/session/fills.js";
 import { symbolNames, syntheticSession } from "../src/session/synthetic.js";
 import { CacheManager, EventLog, pgStore, pgUrl, service, waitFor } from "./helpers/services.js";
 
@@ -70,17 +71,7 @@ describe.skipIf(pgUrl === null)("Redis faults during a replay-like workload (pri
         for (const f of fills) {
           if (!running) break;
           const next = applyFill(books.get(f.symbol) ?? FLAT, f.side, f.qty, f.price);
-          await store.db.appendLedger(
-            ledgerEntry({
-              timestamp: f.time,
-              symbol: f.symbol,
-              side: f.side,
-              qty: f.qty,
-              price: f.price,
-              amount: f.qty.mul(f.price),
-              orderId: f.orderId,
-            }),
-          );
+          await store.db.appendLedger(ledgerEntryForFill(f));
           expect(await m.updatePositionOnFill(f.symbol, next.qty, next.avgPrice)).toBe(true);
           books.set(f.symbol, next);
           acked++;

@@ -3,11 +3,11 @@ import {
   CACHE_TYPES,
   type CacheStats,
   type DataSourceAdapter,
-  ledgerEntry,
   type OHLCV,
   type TickData,
 } from "@qts/contracts";
 import type { Progress } from "../cli/progress.js";
+import { ledgerEntryForFill } from "../session/fills.js";
 import type { Fill, Session } from "../session/types.js";
 import { type ChaosPlan, type ChaosStep, type ChaosTarget, chaosSpanMs, runChaos } from "./chaos.js";
 import { checkPositions, type PositionCheck } from "./ledger-check.js";
@@ -176,19 +176,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     const next = applyFill(before, f.side, f.qty, f.price);
     const t = performance.now();
     try {
-      await db.appendLedger(
-        ledgerEntry({
-          timestamp: f.time,
-          symbol: f.symbol,
-          side: f.side,
-          qty: f.qty,
-          price: f.price,
-          amount: f.qty.mul(f.price),
-          strategyTag: input.runTag,
-          orderId: f.orderId,
-          broker: "qts-replay",
-        }),
-      );
+      await db.appendLedger(ledgerEntryForFill(f, { strategyTag: input.runTag, broker: "qts-replay" }));
     } catch (err) {
       r.fillsRejected += 1;
       note(`appendLedger(${f.orderId})`, err);

@@ -1,4 +1,4 @@
-import { Decimal, type TickData } from "@qts/contracts";
+import { Decimal, type LedgerEntry, ledgerEntry, type TickData } from "@qts/contracts";
 import type { Prng } from "./prng.js";
 import type { Fill } from "./types.js";
 
@@ -53,4 +53,21 @@ export class FillPlanner {
       orderId: `${this.#prefix}-${String(this.#seq).padStart(6, "0")}`,
     });
   }
+}
+
+/** The ledger entry that records a fill (amount = qty x price, no fee). */
+export function ledgerEntryForFill(
+  f: Fill,
+  extra: { strategyTag?: string; broker?: string } = {},
+): LedgerEntry {
+  return ledgerEntry({
+    timestamp: f.time,
+    symbol: f.symbol,
+    side: f.side,
+    qty: f.qty,
+    price: f.price,
+    amount: f.qty.mul(f.price),
+    orderId: f.orderId,
+    ...extra,
+  });
 }
