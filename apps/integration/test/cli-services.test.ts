@@ -1,13 +1,12 @@
 import { RedisCacheClient } from "@qts/cache";
 import { ledgerEntry } from "@qts/contracts";
-import { createDataSource, GoogleSheetsAdapter, migrateDataSource } from "@qts/db-adapters";
+import { createDataSource, migrateDataSource } from "@qts/db-adapters";
 import { createTestSchema, startSheetsEmulator, uniqueNamespace } from "@qts/testkit";
 import { Client } from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ReplaySummary } from "../src/replay/summary.js";
-import { fixedTokenAuth } from "../src/wiring/stores.js";
 import { ensureBuilt, runQts } from "./helpers/cli.js";
-import { keysUnder, pgUrl, rawRedis, redisUrl } from "./helpers/services.js";
+import { emulatedSheets, keysUnder, pgUrl, rawRedis, redisUrl } from "./helpers/services.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -135,12 +134,7 @@ describe.skipIf(pgUrl === null || redisUrl === null)(
     it("replay --mode HYBRID (PostgreSQL primary, Sheets emulator secondary)", async () => {
       const emu = await startSheetsEmulator();
       const schema = await createTestSchema(pgUrl!, "hyb");
-      const id = emu.createSpreadsheet({ tabs: ["positions", "ledger", "ohlcv", "ticks"] });
-      const sheets = new GoogleSheetsAdapter({
-        spreadsheetId: id,
-        rootUrl: emu.rootUrl,
-        auth: fixedTokenAuth("t"),
-      });
+      const { id, sheets } = emulatedSheets(emu);
       try {
         const r = await runQts(
           [
@@ -212,12 +206,7 @@ describe.skipIf(pgUrl === null || redisUrl === null)(
     it("sync --from sheets --to db --verify copies the spreadsheet and verifies it", async () => {
       const emu = await startSheetsEmulator();
       const schema = await createTestSchema(pgUrl!, "sync");
-      const id = emu.createSpreadsheet({ tabs: ["positions", "ledger", "ohlcv", "ticks"] });
-      const sheets = new GoogleSheetsAdapter({
-        spreadsheetId: id,
-        rootUrl: emu.rootUrl,
-        auth: fixedTokenAuth("t"),
-      });
+      const { id, sheets } = emulatedSheets(emu);
       const db = createDataSource(
         { mode: "DB_ONLY", dbDsn: pgUrl! },
         { timescale: { schema: schema.schema } },

@@ -12,14 +12,14 @@ import {
   ReadOnlyError,
   SafetyState,
 } from "@qts/contracts";
-import { GoogleSheetsAdapter, HybridAdapter, InMemoryAdapter } from "@qts/db-adapters";
+import { HybridAdapter, InMemoryAdapter } from "@qts/db-adapters";
 import { startPrivateRedis, startSheetsEmulator, uniqueNamespace } from "@qts/testkit";
 import type { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fixedTokenAuth } from "../src/wiring/stores.js";
 import {
   CacheManager,
   EventLog,
+  emulatedSheets,
   keysUnder,
   pgStore,
   pgUrl,
@@ -147,12 +147,7 @@ describe.skipIf(pgUrl === null || redisUrl === null)(
     it("ledger dual-write to Timescale and the Sheets emulator", async () => {
       const emu = await startSheetsEmulator();
       cleanup.push(() => emu.close());
-      const id = emu.createSpreadsheet({ tabs: ["positions", "ledger", "ohlcv", "ticks"] });
-      const sheets = new GoogleSheetsAdapter({
-        spreadsheetId: id,
-        rootUrl: emu.rootUrl,
-        auth: fixedTokenAuth("t"),
-      });
+      const { sheets } = emulatedSheets(emu);
       const hybrid = new HybridAdapter(store.db, sheets);
       const m = manager(hybrid);
       await m.updatePositionOnFill("=IMPORTRANGE(x)", "0.000000000001", "1");

@@ -1,8 +1,15 @@
 import { CacheManager } from "@qts/cache-manager";
 import type { DataSourceAdapter, EventSink, QtsEvent } from "@qts/contracts";
-import { createDataSource, migrateDataSource } from "@qts/db-adapters";
-import { createTestSchema, pgTestUrl, redisTestUrl, ServiceUnavailableError } from "@qts/testkit";
+import { createDataSource, GoogleSheetsAdapter, migrateDataSource } from "@qts/db-adapters";
+import {
+  createTestSchema,
+  pgTestUrl,
+  redisTestUrl,
+  ServiceUnavailableError,
+  type SheetsEmulator,
+} from "@qts/testkit";
 import { Redis } from "ioredis";
+import { fixedTokenAuth } from "../../src/wiring/stores.js";
 
 /**
  * Runs `start`; when the service binary is missing outside CI, warns and resolves null so the caller can skip.
@@ -85,3 +92,14 @@ export async function waitFor(cond: () => boolean, timeoutMs: number): Promise<b
 }
 
 export { CacheManager };
+
+/** A new spreadsheet with the four tabs in `emu`, and a `GoogleSheetsAdapter` on it. */
+export function emulatedSheets(emu: SheetsEmulator): { id: string; sheets: GoogleSheetsAdapter } {
+  const id = emu.createSpreadsheet({ tabs: ["positions", "ledger", "ohlcv", "ticks"] });
+  const sheets = new GoogleSheetsAdapter({
+    spreadsheetId: id,
+    rootUrl: emu.rootUrl,
+    auth: fixedTokenAuth("t"),
+  });
+  return { id, sheets };
+}
