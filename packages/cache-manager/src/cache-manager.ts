@@ -145,6 +145,11 @@ export class CacheManager {
     return this.#stats.snapshotAll();
   }
 
+  /** Hit/miss/error counts per type since construction: never reset (what monitoring counters export). */
+  getLifetimeStats(): Readonly<Record<CacheType, CacheStats>> {
+    return this.#stats.lifetimeAll();
+  }
+
   resetStats(): void {
     this.#stats.reset();
   }

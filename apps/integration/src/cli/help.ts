@@ -58,6 +58,8 @@ Workload:
                            mid-run; the breaker opens and closes again (needs redis-server installed)
   --breaker-threshold <n>  consecutive cache failures that open the circuit (default 5)
   --breaker-recovery-ms <n> time the circuit stays open before a probe (default 60000; chaos 1000)
+  --metrics-port <n>       serve Prometheus metrics on http://127.0.0.1:<n>/metrics while it runs (0: any port)
+  --hold                   with --metrics-port: keep serving after the summary until Ctrl-C
   --cleanup                drop the run's schema and cache keys afterwards
 
 ${STORES}

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { CircuitBreaker } from "@qts/cache";
 import { CacheManager } from "@qts/cache-manager";
 import { validateSymbol } from "@qts/contracts";
+import { type MetricsServer, QtsMetrics, serveMetrics } from "@qts/metrics";
 import { type PrivateRedis, startPrivateRedis } from "@qts/testkit";
 import { COMMON_OPTIONS, flag, int, num, parse, STORE_OPTIONS, str } from "../cli/args.js";
 import { CliError, UsageError } from "../cli/errors.js";
@@ -41,6 +42,8 @@ export const REPLAY_OPTIONS = {
   "breaker-threshold": { type: "string" },
   "breaker-recovery-ms": { type: "string" },
   cleanup: { type: "boolean" },
+  "metrics-port": { type: "string" },
+  hold: { type: "boolean" },
 } as const;
 
 const DEFAULT_START = "2024-01-02T14:30:00.000Z";
@@ -115,19 +118,63 @@ async function startChaosRedis(): Promise<PrivateRedis> {
   }
 }
 
-/** `qts replay`: runs the session and prints the summary; exit 1 when a check failed. */
+async function startMetricsServer(metrics: QtsMetrics, port: number): Promise<MetricsServer> {
+  try {
+    return await serveMetrics(metrics.registry, port);
+  } catch (err) {
+    throw new CliError(
+      `--metrics-port ${port}: cannot serve /metrics`,
+      err instanceof Error ? err.message : String(err),
+      "pick a free port (0 picks one) or drop --metrics-port",
+      { cause: err },
+    );
+  }
+}
+
+/** Resolves on SIGINT or SIGTERM (for `--hold`). */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      resolve();
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+  });
+}
+
+/**
+ * `qts replay`: runs the session and prints the summary; exit 1 when a check failed. With `--metrics-port`
+ * it serves Prometheus metrics at `/metrics` while it runs (and, with `--hold`, after the summary until
+ * SIGINT/SIGTERM).
+ */
 export async function runReplayVerb(argv: string[], io: Io): Promise<number> {
   const v = parse(VERB, argv, REPLAY_OPTIONS);
-  const summary = await replay(v, io);
-  if (flag(v, "json")) println(io.stdout, JSON.stringify(summary, null, 2));
-  else println(io.stdout, renderSummary(summary));
-  return summary.ok ? 0 : 1;
+  const port = str(v, "metrics-port") === undefined ? null : int(v, "metrics-port", 0, 0, 65_535, VERB);
+  if (flag(v, "hold") && port === null) throw new UsageError("--hold needs --metrics-port", VERB);
+  const metrics = port === null ? null : new QtsMetrics();
+  const server = metrics && port !== null ? await startMetricsServer(metrics, port) : null;
+  try {
+    if (server) println(io.stderr, `metrics: ${server.url}`);
+    const summary = await replay(v, io, metrics);
+    if (flag(v, "json")) println(io.stdout, JSON.stringify(summary, null, 2));
+    else println(io.stdout, renderSummary(summary));
+    if (server && flag(v, "hold")) {
+      println(io.stderr, `holding ${server.url} (Ctrl-C to stop)`);
+      await untilSignal();
+    }
+    return summary.ok ? 0 : 1;
+  } finally {
+    await server?.close();
+  }
 }
 
 /** Runs a replay from parsed flags and returns its summary (prints only progress). */
 export async function replay(
   v: Record<string, string | boolean | undefined>,
   io: Io,
+  metrics: QtsMetrics | null = null,
 ): Promise<ReplaySummary> {
   const runId = `r${randomBytes(4).toString("hex")}`;
   const { session } = buildSession(v, runId);
@@ -155,14 +202,17 @@ export async function replay(
     const redisUrl = chaosRedis ? chaosRedis.url : settings.redisUrl;
     cache = await openCache(redisUrl, settings.namespace ?? `qts:replay:${runId}:`);
     const breaker = new CircuitBreaker({ failureThreshold: threshold, recoveryTimeoutMs: recoveryMs });
-    manager = new CacheManager(cache.client, store.db, {
+    const db = metrics ? metrics.instrumentDataSource(store.db) : store.db;
+    const client = metrics ? metrics.instrumentCacheClient(cache.client) : cache.client;
+    manager = new CacheManager(client, db, {
       breaker,
       eventSink: events,
       metricsIntervalMs: 1000,
     });
+    metrics?.observeCacheManager(manager, "replay").observeDataSource(store.db);
     const result = await runEngine({
       session,
-      db: store.db,
+      db,
       cache: manager,
       runTag: `qts-replay:${runId}`,
       readers,
