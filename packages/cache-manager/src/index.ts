@@ -6,4 +6,5 @@ export {
   type InProcessEventBusOptions,
   type SubscribeOptions,
 } from "./event-bus.js";
+export { type CacheManagerFromEnvOptions, cacheManagerFromEnv, type EnvCacheLayer } from "./from-env.js";
 export type { CacheManagerOptions } from "./options.js";
