@@ -40,7 +40,9 @@ describe.skipIf(pgUrl === null || redisUrl === null)(
             "--namespace",
             ns,
           ],
-          {},
+          // Tests share 2 cores with the rest of the suite: a 100 ms cache deadline would open the circuit
+          // under load and turn every read into a miss; the variable now takes effect in the CLI.
+          { QTS_REDIS_SOCKET_TIMEOUT_MS: "2000" },
           120_000,
         );
         expect(r.stderr.replace(/\(node:\d+\) DeprecationWarning.*\n.*trace-deprecation.*\n/g, "")).toBe("");

@@ -16,6 +16,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface CacheManagerFromEnvOptions extends Omit<CacheManagerOptions, "breaker"> {
   /** Where warnings go (unknown `QTS_*` variables); default `process.emitWarning`. */
   onWarning?: ((message: string) => void) | undefined;
+  /** Wraps the client before the manager gets it (e.g. `metrics.instrumentCacheClient`). */
+  decorateClient?: ((client: CacheClient) => CacheClient) | undefined;
 }
 
 /** A manager built from the environment, with the client it owns. */
@@ -43,7 +45,7 @@ export function cacheManagerFromEnv(
   env: Env = process.env,
   options: CacheManagerFromEnvOptions = {},
 ): EnvCacheLayer {
-  const { onWarning, ...managerOptions } = options;
+  const { onWarning, decorateClient, ...managerOptions } = options;
   warnUnknownQtsVariables(env, onWarning);
   const issues: ConfigIssue[] = [];
   let config: CacheConfig | null = null;
@@ -75,7 +77,7 @@ export function cacheManagerFromEnv(
     recoveryTimeoutMs: config.circuitBreakerRecoveryMs,
     ...(managerOptions.clock ? { clock: managerOptions.clock } : {}),
   });
-  const manager = new CacheManager(client, db, {
+  const manager = new CacheManager(decorateClient ? decorateClient(client) : client, db, {
     cacheTimeoutMs: config.socketTimeoutMs,
     ...managerOptions,
     breaker,

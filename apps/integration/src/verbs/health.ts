@@ -1,5 +1,5 @@
 import { RedisCacheClient } from "@qts/cache";
-import { redactUrl } from "@qts/contracts";
+import { cacheConfigFromEnv, redactUrl } from "@qts/contracts";
 import { COMMON_OPTIONS, flag, parse, STORE_OPTIONS } from "../cli/args.js";
 import { redactText } from "../cli/errors.js";
 import { type Io, println } from "../cli/io.js";
@@ -18,7 +18,7 @@ export interface HealthLine {
 /** `qts health`: one line per configured store and cache; exit 1 when one is down. */
 export async function runHealth(argv: string[], io: Io): Promise<number> {
   const v = parse(VERB, argv, { ...COMMON_OPTIONS, ...STORE_OPTIONS });
-  const s = storeSettings(v, io.env, VERB);
+  const s = storeSettings(v, io.env, VERB, (m) => println(io.stderr, `qts ${VERB}: warning: ${m}`));
   const lines: HealthLine[] = [];
 
   try {
@@ -45,19 +45,17 @@ export async function runHealth(argv: string[], io: Io): Promise<number> {
     });
   }
 
-  if (s.redisUrl) {
-    const client = new RedisCacheClient({ url: s.redisUrl, namespace: s.namespace ?? "qts:" });
+  if (s.redisUrl || s.env.QTS_REDIS_HOST?.trim()) {
+    const target = s.redisUrl ? `redis ${redactUrl(s.redisUrl)}` : `redis ${s.env.QTS_REDIS_HOST}`;
+    let client: RedisCacheClient | null = null;
     try {
+      client = new RedisCacheClient({ ...cacheConfigFromEnv(s.env), namespace: s.namespace ?? "qts:" });
       const h = await client.healthCheck();
-      lines.push({
-        component: "cache",
-        target: `redis ${redactUrl(s.redisUrl)}`,
-        healthy: h.healthy,
-        latencyMs: h.latencyMs,
-        error: h.error,
-      });
+      lines.push({ component: "cache", target, healthy: h.healthy, latencyMs: h.latencyMs, error: h.error });
+    } catch (err) {
+      lines.push({ component: "cache", target, healthy: false, latencyMs: 0, error: (err as Error).message });
     } finally {
-      await client.close().catch(() => undefined);
+      await client?.close().catch(() => undefined);
     }
   } else {
     lines.push({

@@ -10,7 +10,9 @@ export async function runMigrate(argv: string[], io: Io): Promise<number> {
   const v = parse(VERB, argv, { ...COMMON_OPTIONS, db: { type: "string" }, schema: { type: "string" } });
   const dsn = (str(v, "db") ?? io.env.QTS_DB_DSN ?? "").trim();
   if (!dsn) throw new UsageError("needs a database: give --db postgres://... or set QTS_DB_DSN", VERB);
-  const settings = storeSettings({ db: dsn, mode: "DB_ONLY", schema: str(v, "schema") }, {}, VERB);
+  const settings = storeSettings({ db: dsn, mode: "DB_ONLY", schema: str(v, "schema") }, io.env, VERB, (m) =>
+    println(io.stderr, `qts ${VERB}: warning: ${m}`),
+  );
   const t = performance.now();
   const store = await openDataStore(settings, undefined, true);
   await store.db.close().catch(() => undefined);

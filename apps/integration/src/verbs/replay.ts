@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { CircuitBreaker } from "@qts/cache";
-import { CacheManager } from "@qts/cache-manager";
-import { validateSymbol } from "@qts/contracts";
+import { type CacheClient, isNamespacedCacheClient, validateSymbol } from "@qts/contracts";
 import { type MetricsServer, QtsMetrics, serveMetrics } from "@qts/metrics";
 import { type PrivateRedis, startPrivateRedis } from "@qts/testkit";
 import { COMMON_OPTIONS, flag, int, num, parse, STORE_OPTIONS, str } from "../cli/args.js";
@@ -178,7 +176,7 @@ export async function replay(
 ): Promise<ReplaySummary> {
   const runId = `r${randomBytes(4).toString("hex")}`;
   const { session } = buildSession(v, runId);
-  const settings = storeSettings(v, io.env, VERB);
+  const settings = storeSettings(v, io.env, VERB, (m) => println(io.stderr, `qts ${VERB}: warning: ${m}`));
   const chaos = str(v, "chaos");
   if (chaos !== undefined && chaos !== "redis")
     throw new UsageError(`--chaos only knows "redis" (got ${JSON.stringify(chaos)})`, VERB);
@@ -187,28 +185,38 @@ export async function replay(
   const readers = int(v, "readers", 4, 0, 1000, VERB);
   const batchSize = int(v, "batch-size", 5000, 1, 1_000_000, VERB);
   const minDurationMs = int(v, "min-duration-ms", 0, 0, 3_600_000, VERB);
-  const threshold = int(v, "breaker-threshold", 5, 1, 1_000_000, VERB);
-  const recoveryMs = int(v, "breaker-recovery-ms", chaos ? 1000 : 60_000, 0, 86_400_000, VERB);
+  // Validated here for a usage error naming the flag; they reach the breaker through the environment overlay.
+  int(v, "breaker-threshold", 5, 1, 1_000_000, VERB);
+  int(v, "breaker-recovery-ms", 60_000, 0, 86_400_000, VERB);
   const quiet = flag(v, "quiet");
 
   let chaosRedis: PrivateRedis | null = null;
   let store: OpenedStore | null = null;
   let cache: OpenedCache | null = null;
-  let manager: CacheManager | null = null;
   try {
     const events = new EventRecorder();
     if (chaos) chaosRedis = await startChaosRedis();
     store = await openDataStore(settings, `qts_replay_${runId}`, true, events);
-    const redisUrl = chaosRedis ? chaosRedis.url : settings.redisUrl;
-    cache = await openCache(redisUrl, settings.namespace ?? `qts:replay:${runId}:`);
-    const breaker = new CircuitBreaker({ failureThreshold: threshold, recoveryTimeoutMs: recoveryMs });
+    const cacheSettings = chaosRedis
+      ? {
+          ...settings,
+          redisUrl: chaosRedis.url,
+          // The chaos run wants to see the circuit close again within seconds.
+          env: {
+            QTS_REDIS_CIRCUIT_BREAKER_RECOVERY_MS: "1000",
+            ...settings.env,
+            QTS_REDIS_URL: chaosRedis.url,
+          },
+        }
+      : settings;
     const db = metrics ? metrics.instrumentDataSource(store.db) : store.db;
-    const client = metrics ? metrics.instrumentCacheClient(cache.client) : cache.client;
-    manager = new CacheManager(client, db, {
-      breaker,
+    cache = await openCache(cacheSettings, db, `qts:replay:${runId}:`, {
       eventSink: events,
       metricsIntervalMs: 1000,
+      ...(metrics ? { decorateClient: (c: CacheClient) => metrics.instrumentCacheClient(c) } : {}),
     });
+    const manager = cache.layer.manager;
+    const breaker = manager.circuitBreaker;
     metrics?.observeCacheManager(manager, "replay").observeDataSource(store.db);
     const result = await runEngine({
       session,
@@ -241,13 +249,12 @@ export async function replay(
     });
     if (flag(v, "cleanup")) {
       await manager.close();
-      const client = cache.client as { flushNamespace?: () => Promise<number> };
-      await client.flushNamespace?.();
+      const client = cache.layer.client;
+      if (isNamespacedCacheClient(client)) await client.flushNamespace();
     }
     return summary;
   } finally {
-    await manager?.close().catch(() => undefined);
-    await cache?.client.close().catch(() => undefined);
+    await cache?.layer.close().catch(() => undefined);
     await store?.db.close().catch(() => undefined);
     await chaosRedis?.destroy().catch(() => undefined);
     // After the pool is closed: drops only a schema this run created (never one given with --schema).

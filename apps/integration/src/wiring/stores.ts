@@ -1,24 +1,19 @@
-import { createRequire } from "node:module";
-import { InMemoryCacheClient, RedisCacheClient } from "@qts/cache";
+import type { RedisCacheClient } from "@qts/cache";
+import { type CacheManagerFromEnvOptions, cacheManagerFromEnv, type EnvCacheLayer } from "@qts/cache-manager";
 import {
-  type CacheClient,
   type DataSourceAdapter,
   DataSourceMode,
-  dataLayerConfig,
   type EventSink,
   isDataSourceMode,
   redactDsn,
   redactUrl,
+  warnUnknownQtsVariables,
 } from "@qts/contracts";
-import {
-  type CreateDataSourceDeps,
-  createDataSource,
-  InMemoryAdapter,
-  migrateDataSource,
-  type SheetsAuth,
-} from "@qts/db-adapters";
+import { dataSourceFromEnv, InMemoryAdapter, migrateDataSource } from "@qts/db-adapters";
 import { str, type Values } from "../cli/args.js";
 import { CliError, UsageError } from "../cli/errors.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 /** `MEMORY` = nothing configured: the embedded in-memory store. */
 export type StoreMode = DataSourceMode | "MEMORY";
@@ -31,24 +26,59 @@ export interface StoreSettings {
   readonly schema: string | undefined;
   readonly namespace: string | undefined;
   readonly sheets: { spreadsheetId: string; rootUrl: string; keyFile: string; token: string };
+  /**
+   * The `QTS_*` environment with the flags applied on top: what `dataSourceFromEnv` / `cacheManagerFromEnv`
+   * read, so every documented variable takes effect in every verb and a flag always wins.
+   */
+  readonly env: Env;
+  /** Prints a warning line (unknown `QTS_*` variables). */
+  readonly warn: (message: string) => void;
 }
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Flag → the variable it overrides. */
+const FLAG_VARIABLES: Readonly<Record<string, string>> = {
+  db: "QTS_DB_DSN",
+  redis: "QTS_REDIS_URL",
+  mode: "QTS_DATA_MODE",
+  schema: "QTS_DB_SCHEMA",
+  namespace: "QTS_CACHE_NAMESPACE",
+  "sheets-id": "QTS_SHEETS_SPREADSHEET_ID",
+  "sheets-root-url": "QTS_SHEETS_ROOT_URL",
+  "sheets-key-file": "QTS_SHEETS_KEY_FILE",
+  "sheets-token": "QTS_SHEETS_ACCESS_TOKEN",
+  "breaker-threshold": "QTS_REDIS_CIRCUIT_BREAKER_THRESHOLD",
+  "breaker-recovery-ms": "QTS_REDIS_CIRCUIT_BREAKER_RECOVERY_MS",
+};
+
+/** `env` with each given flag written over the variable it stands for. */
+export function envWithFlags(v: Values, env: Env): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = { ...env };
+  for (const [flagName, variable] of Object.entries(FLAG_VARIABLES)) {
+    const value = str(v, flagName);
+    if (value !== undefined) out[variable] = value;
+  }
+  return out;
+}
+
 export function storeSettings(
   v: Values,
-  env: Readonly<Record<string, string | undefined>>,
+  rawEnv: Env,
   verb: string,
+  warn: (message: string) => void = () => {},
 ): StoreSettings {
-  const dbDsn = (str(v, "db") ?? env.QTS_DB_DSN ?? "").trim();
-  const redisUrl = (str(v, "redis") ?? env.QTS_REDIS_URL ?? "").trim();
+  warnUnknownQtsVariables(rawEnv, warn);
+  const env = envWithFlags(v, rawEnv);
+  const dbDsn = (env.QTS_DB_DSN ?? "").trim();
+  const redisUrl = (env.QTS_REDIS_URL ?? "").trim();
   const sheets = {
-    spreadsheetId: (str(v, "sheets-id") ?? env.QTS_SHEETS_SPREADSHEET_ID ?? "").trim(),
-    rootUrl: (str(v, "sheets-root-url") ?? env.QTS_SHEETS_ROOT_URL ?? "").trim(),
-    keyFile: (str(v, "sheets-key-file") ?? env.QTS_SHEETS_KEY_FILE ?? "").trim(),
-    token: (str(v, "sheets-token") ?? env.QTS_SHEETS_ACCESS_TOKEN ?? "").trim(),
+    spreadsheetId: (env.QTS_SHEETS_SPREADSHEET_ID ?? "").trim(),
+    rootUrl: (env.QTS_SHEETS_ROOT_URL ?? "").trim(),
+    keyFile: (env.QTS_SHEETS_KEY_FILE ?? "").trim(),
+    token: (env.QTS_SHEETS_ACCESS_TOKEN ?? "").trim(),
   };
-  const rawMode = (str(v, "mode") ?? env.QTS_DATA_MODE ?? "").trim().toUpperCase();
+  const rawMode = (env.QTS_DATA_MODE ?? env.QTS_DATA_SOURCE_MODE ?? "").trim().toUpperCase();
   let mode: StoreMode;
   if (rawMode === "")
     mode = dbDsn ? DataSourceMode.DB_ONLY : sheets.spreadsheetId ? DataSourceMode.SHEETS_ONLY : "MEMORY";
@@ -67,28 +97,15 @@ export function storeSettings(
       verb,
     );
   }
-  const schema = str(v, "schema");
+  const schema = env.QTS_DB_SCHEMA?.trim() || undefined;
   if (schema !== undefined && !SCHEMA.test(schema)) {
     throw new UsageError(
-      `--schema must be a lower-case SQL identifier (got ${JSON.stringify(schema)})`,
+      `--schema / QTS_DB_SCHEMA must be a lower-case SQL identifier (got ${JSON.stringify(schema)})`,
       verb,
     );
   }
-  return { mode, dbDsn, redisUrl, schema, namespace: str(v, "namespace"), sheets };
-}
-
-/**
- * An OAuth2 client that sends a fixed bearer token (a local emulator, or a token obtained elsewhere).
- * google-auth-library is a dependency of @qts/db-adapters, so it is loaded from there.
- */
-export function fixedTokenAuth(token: string): SheetsAuth {
-  const require = createRequire(import.meta.resolve("@qts/db-adapters/package.json"));
-  const { OAuth2Client } = require("google-auth-library") as {
-    OAuth2Client: new () => SheetsAuth & { setCredentials(c: { access_token: string }): void };
-  };
-  const auth = new OAuth2Client();
-  auth.setCredentials({ access_token: token });
-  return auth;
+  const namespace = env.QTS_CACHE_NAMESPACE;
+  return { mode, dbDsn, redisUrl, schema, namespace, sheets, env, warn };
 }
 
 export interface OpenedStore {
@@ -120,22 +137,9 @@ export async function openDataStore(
     return { db, description: "memory (in-process, nothing persisted)", schema: null, dropSchema: noDrop };
   }
   const schema = s.mode === "SHEETS_ONLY" ? undefined : (s.schema ?? defaultSchema);
-  const deps: CreateDataSourceDeps = {
-    ...(schema ? { timescale: { schema } } : {}),
-    ...(s.sheets.token ? { sheetsAuth: fixedTokenAuth(s.sheets.token) } : {}),
-    ...(eventSink ? { hybrid: { eventSink } } : {}),
-  };
-  const db = createDataSource(
-    dataLayerConfig({
-      mode: s.mode,
-      dbDsn: s.dbDsn || undefined,
-      sheets: {
-        spreadsheetId: s.sheets.spreadsheetId || undefined,
-        rootUrl: s.sheets.rootUrl || undefined,
-        keyFile: s.sheets.keyFile || undefined,
-      },
-    }),
-    deps,
+  const db = dataSourceFromEnv(
+    { ...s.env, QTS_DATA_MODE: s.mode, QTS_DB_SCHEMA: schema },
+    { ...(eventSink ? { hybrid: { eventSink } } : {}), onWarning: s.warn },
   );
   const sheetsText = `sheets ${s.sheets.spreadsheetId}${s.sheets.rootUrl ? ` at ${redactUrl(s.sheets.rootUrl)}` : ""}`;
   const pgText = `postgresql ${redactDsn(s.dbDsn)} schema ${schema ?? "public"}`;
@@ -178,32 +182,48 @@ async function dropPgSchema(dsn: string, schema: string): Promise<void> {
 }
 
 export interface OpenedCache {
-  readonly client: CacheClient;
+  readonly layer: EnvCacheLayer;
   readonly description: string;
   readonly namespace: string;
 }
 
-/** The cache the settings describe; a Redis that does not answer within its connect timeout is an error. */
-export async function openCache(url: string, namespace: string): Promise<OpenedCache> {
-  if (!url)
-    return { client: new InMemoryCacheClient({ namespace }), description: "memory (in-process)", namespace };
-  let client: RedisCacheClient;
+/**
+ * The cache manager the settings describe (`cacheManagerFromEnv`: Redis when configured, breaker settings
+ * applied); a Redis that does not answer within its connect timeout is an error.
+ */
+export async function openCache(
+  s: StoreSettings,
+  db: DataSourceAdapter,
+  defaultNamespace: string,
+  options: Omit<CacheManagerFromEnvOptions, "onWarning"> = {},
+): Promise<OpenedCache> {
+  const namespace = s.namespace ?? defaultNamespace;
+  let layer: EnvCacheLayer;
   try {
-    client = new RedisCacheClient({ url, namespace });
-  } catch (err) {
-    throw new UsageError(
-      `--redis / QTS_REDIS_URL is not a usable Redis URL: ${redactUrl(url)} (${(err as Error).message})`,
+    layer = cacheManagerFromEnv(
+      db,
+      { ...s.env, QTS_CACHE_NAMESPACE: namespace },
+      { ...options, onWarning: s.warn },
     );
-  }
-  try {
-    await client.ready();
   } catch (err) {
-    await client.close().catch(() => undefined);
+    if (s.redisUrl && !(err instanceof Error && err.name === "ConfigError")) {
+      throw new UsageError(
+        `--redis / QTS_REDIS_URL is not a usable Redis URL: ${redactUrl(s.redisUrl)} (${(err as Error).message})`,
+      );
+    }
+    throw err;
+  }
+  if (!layer.redis) return { layer, description: "memory (in-process)", namespace };
+  const target = s.redisUrl ? redactUrl(s.redisUrl) : `${layer.config.host}:${layer.config.port}`;
+  try {
+    await (layer.client as RedisCacheClient).ready();
+  } catch (err) {
+    await layer.close().catch(() => undefined);
     throw storeFailure(
-      `cannot connect to Redis at ${redactUrl(url)}`,
+      `cannot connect to Redis at ${target}`,
       "check that redis-server is running and that --redis / QTS_REDIS_URL is right",
       err,
     );
   }
-  return { client, description: `redis ${redactUrl(url)}`, namespace };
+  return { layer, description: `redis ${target}`, namespace };
 }

@@ -1,6 +1,6 @@
 import { CacheManager } from "@qts/cache-manager";
 import type { DataSourceAdapter, EventSink, QtsEvent } from "@qts/contracts";
-import { createDataSource, GoogleSheetsAdapter, migrateDataSource } from "@qts/db-adapters";
+import { createDataSource, fixedTokenAuth, GoogleSheetsAdapter, migrateDataSource } from "@qts/db-adapters";
 import {
   createTestSchema,
   pgTestUrl,
@@ -9,7 +9,6 @@ import {
   type SheetsEmulator,
 } from "@qts/testkit";
 import { Redis } from "ioredis";
-import { fixedTokenAuth } from "../../src/wiring/stores.js";
 
 /**
  * Runs `start`; when the service binary is missing outside CI, warns and resolves null so the caller can skip.
