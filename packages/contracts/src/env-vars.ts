@@ -18,7 +18,7 @@ export const QTS_VARIABLES: readonly QtsVariable[] = Object.freeze([
   v(
     "QTS_DATA_MODE",
     "SHEETS_ONLY (qts: DB_ONLY with a DSN, else memory)",
-    "store: SHEETS_ONLY | HYBRID | DB_ONLY",
+    "store: SHEETS_ONLY, HYBRID or DB_ONLY",
   ),
   v("QTS_DATA_SOURCE_MODE", "", "alias of QTS_DATA_MODE"),
   v("QTS_DB_DSN", "", "PostgreSQL connection string (URL or libpq key=value)"),
