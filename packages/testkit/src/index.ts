@@ -22,5 +22,5 @@ export {
   type StartRedisClusterOptions,
   startRedisCluster,
 } from "./redis-cluster.js";
-export { inCI, missingService, ServiceUnavailableError } from "./service-gate.js";
+export { inCI, missingService, ServiceUnavailableError, skipAllowed } from "./service-gate.js";
 export * from "./sheets-emulator/index.js";

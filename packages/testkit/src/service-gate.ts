@@ -1,7 +1,7 @@
 /**
- * What to do when a server binary is missing. In CI (`CI` set to anything but
- * "", "0" or "false") a missing service is a broken machine and must fail the
- * run loudly; on a developer machine a test may catch the error and skip.
+ * What to do when a server binary is missing. By default a missing service fails the tests that need it
+ * with a one-line reason: a green run must mean the suites touched real servers. Only a developer who sets
+ * `QTS_TEST_ALLOW_SKIP=1` (never honoured in CI) lets those tests skip instead.
  */
 
 /** Thrown when a service (binary, server) the tests need is not available. */
@@ -11,14 +11,17 @@ export class ServiceUnavailableError extends Error {
   readonly service: string;
   /** How to get it, e.g. "apt-get install -y postgresql". */
   readonly hint: string;
-  /** True when thrown in CI: the caller must not skip. */
+  /** True when thrown in CI. */
   readonly inCI: boolean;
+  /** True only when skipping was explicitly allowed (`QTS_TEST_ALLOW_SKIP=1`, outside CI): the caller may skip. */
+  readonly skippable: boolean;
 
   constructor(service: string, hint: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.service = service;
     this.hint = hint;
     this.inCI = inCI();
+    this.skippable = skipAllowed();
   }
 }
 
@@ -30,9 +33,14 @@ export function inCI(): boolean {
   return v !== "" && v !== "0" && v !== "false";
 }
 
+/** True when tests may skip for a missing service: `QTS_TEST_ALLOW_SKIP=1` and not in CI. */
+export function skipAllowed(): boolean {
+  return !inCI() && (process.env.QTS_TEST_ALLOW_SKIP ?? "").trim() === "1";
+}
+
 /**
  * Always throws a {@link ServiceUnavailableError}. In CI the message is loud
- * (the run must fail); outside CI it says the test may be skipped.
+ * (the run must fail); outside CI it names QTS_TEST_ALLOW_SKIP.
  */
 export function missingService(name: string, hint: string, cause?: unknown): never {
   const opts = cause === undefined ? undefined : { cause };
@@ -51,7 +59,9 @@ export function missingService(name: string, hint: string, cause?: unknown): nev
     name,
     hint,
     `@qts/testkit: service "${name}" is not available; install it with \`${hint}\` ` +
-      `or set the matching QTS_TEST_* variable. Tests that need it may be skipped outside CI.`,
+      `or set the matching QTS_TEST_* variable${
+        skipAllowed() ? " (skipping: QTS_TEST_ALLOW_SKIP=1)" : " (QTS_TEST_ALLOW_SKIP=1 skips these tests instead)"
+      }.`,
     opts,
   );
 }
