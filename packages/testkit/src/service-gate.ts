@@ -60,7 +60,9 @@ export function missingService(name: string, hint: string, cause?: unknown): nev
     hint,
     `@qts/testkit: service "${name}" is not available; install it with \`${hint}\` ` +
       `or set the matching QTS_TEST_* variable${
-        skipAllowed() ? " (skipping: QTS_TEST_ALLOW_SKIP=1)" : " (QTS_TEST_ALLOW_SKIP=1 skips these tests instead)"
+        skipAllowed()
+          ? " (skipping: QTS_TEST_ALLOW_SKIP=1)"
+          : " (QTS_TEST_ALLOW_SKIP=1 skips these tests instead)"
       }.`,
     opts,
   );

@@ -46,7 +46,9 @@ describe("service gate", () => {
     vi.stubEnv("QTS_TEST_ALLOW_SKIP", "");
     const strict = thrown(() => missingService("redis-server", "apt-get install -y redis-server"));
     expect((strict as ServiceUnavailableError).skippable).toBe(false);
-    expect((strict as ServiceUnavailableError).message).toContain("QTS_TEST_ALLOW_SKIP=1 skips these tests instead");
+    expect((strict as ServiceUnavailableError).message).toContain(
+      "QTS_TEST_ALLOW_SKIP=1 skips these tests instead",
+    );
     expect(skipAllowed()).toBe(false);
     vi.stubEnv("QTS_TEST_ALLOW_SKIP", "1");
     expect(skipAllowed()).toBe(true);
