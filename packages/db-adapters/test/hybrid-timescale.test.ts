@@ -113,13 +113,44 @@ describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
       const health = await h.healthCheck();
       expect(health.healthy).toBe(false);
       expect(health.details?.fallbackReads).toBe(1);
-      // The spreadsheet applied the write concurrently; the hybrid queues a restore from the primary's truth,
-      // which waits until the primary answers again.
-      await expect(h.drain(300)).rejects.toBeInstanceOf(DataSourceUnavailableError);
-      expect(h.backlog).toBe(1);
-      expect((await h.healthCheck()).details?.divergedWrites).toBe(1);
-      // Closing cannot apply the restore either, and says so rather than dropping it silently.
-      await expect(h.close()).rejects.toThrow(/closed with 1 secondary write\(s\) not applied to sheets/);
+      // The primary refused the write, so the spreadsheet never saw it: nothing to queue, nothing diverged.
+      expect(h.backlog).toBe(0);
+      expect((await sheets.fetchPosition("AAPL"))?.qty.toString()).toBe("5");
+      await h.drain(300);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("an entry PostgreSQL rejects (NUL in orderId) is not written to the spreadsheet alone", async (ctx) => {
+    if (skipReason) ctx.skip(skipReason);
+    const db = await timescale();
+    const sheets = sheetsAdapter(emu);
+    const h = new HybridAdapter(db, sheets);
+    try {
+      const good = (i: number) =>
+        ledgerEntry({
+          timestamp: T + i,
+          symbol: "AAPL",
+          side: "BUY",
+          qty: 1,
+          price: 1,
+          amount: 1,
+          orderId: `o-${i}`,
+        });
+      await h.appendLedger(good(1));
+      // The record factories may refuse NUL themselves (then nothing reaches either store either).
+      const bad = { ...good(2), orderId: "o-\u00002" };
+      await expect(h.appendLedger(bad)).rejects.toThrow();
+      await h.appendLedger(good(3));
+      await h.drain();
+      expect((await sheets.fetchLedger()).map((e) => e.orderId)).toEqual(["o-3", "o-1"]);
+      expect((await db.fetchLedger()).map((e) => e.orderId)).toEqual(["o-3", "o-1"]);
+      expect(h.needsRepair).toBe(false);
+      expect((await h.verifyConsistency()).consistent).toBe(true);
+      const repaired = await h.repair();
+      expect(repaired).toMatchObject({ positionsWritten: 0, ledgerAppended: 0 });
+      expect(repaired.unrepairable.ledger).toEqual([]);
     } finally {
       await h.close();
     }

@@ -45,10 +45,11 @@ export type HybridConsistencyReport = ConsistencyReport & { readonly backlog: nu
 
 /**
  * Writes to a primary and a secondary store; the primary is the truth.
- * - A write starts on both at once and resolves/rejects with the primary's outcome. The secondary's write goes
- *   through one ordered pipeline: a failure keeps it (and every later secondary write, to keep their order)
- *   in a bounded backlog retried in the background with backoff, so an acknowledged write reaches the
- *   secondary once it is back. `drain()` flushes the backlog.
+ * - A write goes to the primary first and resolves/rejects with the primary's outcome. Only a write the primary
+ *   accepted is handed to the secondary, through one ordered pipeline (it runs in the background: the call does
+ *   not wait for the secondary): a failure keeps it (and every later secondary write, to keep their order) in
+ *   a bounded backlog retried in the background with backoff, so an acknowledged write reaches the secondary
+ *   once it is back. A write the primary rejects never reaches the secondary. `drain()` flushes the backlog.
  * - Reads use the primary and fall back to the secondary when the primary is unavailable
  *   (`DataSourceUnavailableError`); a fallback read may lag by the backlog.
  * - `healthCheck` is healthy while the primary is; a secondary problem shows as `details.degraded`.
@@ -177,7 +178,6 @@ export class HybridAdapter implements DataSourceAdapter {
       droppedWrites: pl.dropped,
       needsRepair: pl.needsRepair,
       fallbackReads: this.#fallbackReads,
-      divergedWrites: pl.diverged,
     };
     if (pl.lastError !== "") details.lastSecondaryError = pl.lastError;
     let error = "";
@@ -282,19 +282,10 @@ export class HybridAdapter implements DataSourceAdapter {
     while (this.#gate) await this.#gate;
     this.#inflight++;
     try {
-      let settle: (ok: boolean) => void = () => {};
-      const primaryOk = new Promise<boolean>((resolve) => {
-        settle = resolve;
-      });
-      this.#pipeline.enqueue({ op, primaryOk, attempts: 0 });
-      try {
-        const result = await primaryWrite();
-        settle(true);
-        return result;
-      } catch (error) {
-        settle(false);
-        throw error;
-      }
+      // The secondary receives only what the primary accepted, in the order the primary acknowledged it.
+      const result = await primaryWrite();
+      this.#pipeline.enqueue({ op, attempts: 0 });
+      return result;
     } finally {
       this.#inflight--;
       if (this.#inflight === 0) for (const w of this.#inflightWaiters.splice(0)) w();
