@@ -1,6 +1,6 @@
 export * from "./factory.js";
 export * from "./hybrid/index.js";
-export * from "./memory-adapter.js";
+export { InMemoryAdapter, type InMemoryAdapterOptions } from "./memory-adapter.js";
 export * from "./sheets/index.js";
 export * from "./sync.js";
 export * from "./timescale/index.js";

@@ -9,6 +9,7 @@ import {
   validateSymbol,
   validateTimeRange,
 } from "@qts/contracts";
+import { compareStrings } from "./common/index.js";
 import {
   canPut,
   copyPosition,
@@ -18,7 +19,6 @@ import {
   samePosition,
   tickKey,
 } from "./hybrid/content.js";
-import { compareStrings } from "./memory-adapter.js";
 
 export type SyncPhase = "positions" | "ledger" | "bars" | "ticks" | "verify";
 

@@ -1,5 +1,5 @@
 import type { DataSourceAdapter, LedgerEntry, Position } from "@qts/contracts";
-import { compareStrings } from "../memory-adapter.js";
+import { compareStrings } from "../common/index.js";
 import { copyPosition, fetchAllLedger, ledgerKey, multisetMinus, samePosition } from "./content.js";
 
 /** A symbol whose position differs (qty or avgPrice), or exists in one store only (null on the other side). */

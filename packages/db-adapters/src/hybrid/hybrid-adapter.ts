@@ -21,7 +21,7 @@ import {
   tick,
   validateInterval,
 } from "@qts/contracts";
-import { validateAll } from "../memory-adapter.js";
+import { validateAll } from "../common/index.js";
 import { type ConsistencyReport, compareStores, type RepairReport, repairStores } from "./consistency.js";
 import { canPut, copyPosition } from "./content.js";
 import { type PipelineEvent, SecondaryPipeline } from "./pipeline.js";

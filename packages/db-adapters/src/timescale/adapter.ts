@@ -23,7 +23,7 @@ import {
   validateSymbol,
   validateTimeRange,
 } from "@qts/contracts";
-import { validateAll } from "../memory-adapter.js";
+import { validateAll } from "../common/index.js";
 import { dedupeBars, refreshContinuousAggregates, refreshRollups, writeBars, writeTicks } from "./ingest.js";
 import { type MigrationResult, runMigrations, type StorageKind } from "./migrate.js";
 import {
