@@ -22,8 +22,9 @@ import {
   validateInterval,
 } from "@qts/contracts";
 import { validateAll } from "../common/index.js";
-import { type ConsistencyReport, compareStores, type RepairReport, repairStores } from "./consistency.js";
-import { canPut, copyPosition } from "./content.js";
+import { canPut, copyPosition } from "../replication/content.js";
+import { type ConsistencyReport, diffStores } from "../replication/diff.js";
+import { type RepairReport, repairStores } from "../replication/repair.js";
 import { type PipelineEvent, SecondaryPipeline } from "./pipeline.js";
 import type { SecondaryOp } from "./secondary-queue.js";
 
@@ -208,7 +209,7 @@ export class HybridAdapter implements DataSourceAdapter {
   /** Differences between primary and secondary (positions: qty/avgPrice; ledger: by content). */
   async verifyConsistency(): Promise<HybridConsistencyReport> {
     this.#checkOpen();
-    const report = await compareStores(this.primary, this.secondary);
+    const report = await diffStores(this.primary, this.secondary);
     return Object.freeze({ ...report, backlog: this.#pipeline.backlog });
   }
 

@@ -9,7 +9,7 @@ import {
   type TickData,
   ValidationError,
 } from "@qts/contracts";
-import { copyPosition, ledgerKey, tickKey } from "./content.js";
+import { copyPosition, ledgerKey, tickKey } from "../replication/content.js";
 
 /** A write the secondary still has to apply. */
 export type SecondaryOp =

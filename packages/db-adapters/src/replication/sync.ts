@@ -1,7 +1,6 @@
 import {
   aggregateBars,
   type DataSourceAdapter,
-  decimalToPlain,
   INTERVALS,
   type Interval,
   type OHLCV,
@@ -9,7 +8,7 @@ import {
   validateSymbol,
   validateTimeRange,
 } from "@qts/contracts";
-import { compareStrings } from "./common/index.js";
+import { compareStrings } from "../common/index.js";
 import {
   canPut,
   copyPosition,
@@ -18,7 +17,8 @@ import {
   multisetMinus,
   samePosition,
   tickKey,
-} from "./hybrid/content.js";
+} from "./content.js";
+import { diffStores, sameBars } from "./diff.js";
 
 export type SyncPhase = "positions" | "ledger" | "bars" | "ticks" | "verify";
 
@@ -167,6 +167,7 @@ export async function syncDataSources(
   });
 }
 
+/** The target holds everything of the source: the source's positions, ledger, bars as read, and ticks. */
 async function verifySync(
   from: DataSourceAdapter,
   to: DataSourceAdapter,
@@ -176,52 +177,24 @@ async function verifySync(
   end: Date,
   progress: (p: SyncProgress) => void,
 ): Promise<SyncVerification> {
-  const target = new Map((await to.fetchPositions()).map((p) => [p.symbol, p]));
-  const positions = (await from.fetchPositions())
-    .filter((p) => !samePosition(p, target.get(p.symbol)))
-    .map((p) => p.symbol);
-  const ledgerMissing = multisetMinus(
-    await fetchAllLedger(from, { start, end }),
-    await fetchAllLedger(to, { start, end }),
-    ledgerKey,
-  ).length;
-  const bars: string[] = [];
-  let ticksMissing = 0;
-  for (const [i, symbol] of symbols.entries()) {
-    for (const iv of intervals) {
-      const [a, b] = await Promise.all([
-        from.fetchOhlcv(symbol, start, end, iv),
-        to.fetchOhlcv(symbol, start, end, iv),
-      ]);
-      if (!sameBars(a, b)) bars.push(`${symbol} ${iv}`);
-    }
-    const [a, b] = await Promise.all([
-      from.fetchTickData(symbol, start, end),
-      to.fetchTickData(symbol, start, end),
-    ]);
-    ticksMissing += multisetMinus(a, b, tickKey).length;
-    progress({ phase: "verify", done: i + 1, total: symbols.length, symbol });
-  }
+  const diff = await diffStores(from, to, {
+    start,
+    end,
+    symbols,
+    intervals,
+    onSymbol: (done, total, symbol) => progress({ phase: "verify", done, total, symbol }),
+  });
+  // What only the target has (its own positions, entries or ticks) does not make the copy incomplete.
+  const positions = diff.positions.filter((d) => d.primary !== null).map((d) => d.symbol);
+  const ledgerMissing = diff.ledger.missingInSecondary.length;
+  const ticksMissing = diff.ticks.missingInSecondary;
   return Object.freeze({
-    consistent: positions.length === 0 && ledgerMissing === 0 && bars.length === 0 && ticksMissing === 0,
+    consistent: positions.length === 0 && ledgerMissing === 0 && diff.bars.length === 0 && ticksMissing === 0,
     positions: Object.freeze(positions),
     ledgerMissing,
-    bars: Object.freeze(bars),
+    bars: diff.bars,
     ticksMissing,
   });
-}
-
-function barText(b: OHLCV): string {
-  return [
-    b.time.toISOString(),
-    b.symbol,
-    ...[b.open, b.high, b.low, b.close].map(decimalToPlain),
-    b.volume,
-  ].join(" ");
-}
-
-function sameBars(a: readonly OHLCV[], b: readonly OHLCV[]): boolean {
-  return a.length === b.length && a.every((bar, i) => barText(bar) === barText(b[i] as OHLCV));
 }
 
 function sameExtras(a: Position, b: Position): boolean {

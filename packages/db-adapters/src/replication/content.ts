@@ -47,17 +47,6 @@ export function samePosition(a: Position | null | undefined, b: Position | null 
   return a.qty.eq(b.qty) && a.avgPrice.eq(b.avgPrice);
 }
 
-export function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
-}
-
 /** Items of `a` not matched one-for-one by an item of `b` with the same key (multiset difference a − b). */
 export function multisetMinus<T>(a: readonly T[], b: readonly T[], key: (item: T) => string): T[] {
   const remaining = new Map<string, number>();
