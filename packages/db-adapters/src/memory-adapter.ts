@@ -26,7 +26,9 @@ import {
   barsInRange,
   barsWithAggregation,
   compareStrings,
+  type StoreSymbols,
   selectLedger,
+  storeSymbols,
   ticksInRange,
   validateAll,
 } from "./common/index.js";
@@ -141,6 +143,17 @@ export class InMemoryAdapter implements DataSourceAdapter {
       list.push(t);
     }
     return valid.length;
+  }
+
+  /** The symbols held per record kind (for `syncDataSources`). */
+  async listSymbols(): Promise<StoreSymbols> {
+    this.#checkOpen();
+    return storeSymbols({
+      positions: this.#positions.keys(),
+      ledger: this.#ledger.map((e) => e.symbol),
+      bars: [...this.#bars.values()].flatMap((bySymbol) => [...bySymbol.keys()]),
+      ticks: this.#ticks.keys(),
+    });
   }
 
   async healthCheck(): Promise<HealthStatus> {

@@ -1,4 +1,4 @@
-import { DataSourceUnavailableError, ledgerEntry, tick } from "@qts/contracts";
+import { DataSourceUnavailableError, ledgerEntry, ohlcv, tick } from "@qts/contracts";
 import {
   createTestSchema,
   pgTestUrl,
@@ -7,7 +7,7 @@ import {
   type TestSchema,
 } from "@qts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type GoogleSheetsAdapter, HybridAdapter, syncDataSources } from "../src/index.js";
+import { type GoogleSheetsAdapter, HybridAdapter, InMemoryAdapter, syncDataSources } from "../src/index.js";
 import { describeDataSourceConformance } from "../src/testing/index.js";
 import { TimescaleAdapter } from "../src/timescale/index.js";
 import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
@@ -153,6 +153,48 @@ describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
       expect(repaired.unrepairable.ledger).toEqual([]);
     } finally {
       await h.close();
+    }
+  });
+
+  it("sync copies bars and ticks of symbols with no position, both ways between Sheets and PostgreSQL", async (ctx) => {
+    if (skipReason) ctx.skip(skipReason);
+    const db = await timescale();
+    const sheets = sheetsAdapter(emu);
+    const symbols = ["S1", "S2", "S3", "S4", "S5"];
+    try {
+      for (const symbol of symbols) {
+        await sheets.appendOhlcv(
+          Array.from({ length: 10 }, (_, i) =>
+            ohlcv({ time: T + i * 60_000, symbol, open: 1, high: 20, low: 0, close: i, volume: i }),
+          ),
+          "1m",
+        );
+        await sheets.appendTicks(
+          Array.from({ length: 4 }, (_, i) => tick({ time: T + i, symbol, price: `${i}.25`, volume: 1 })),
+        );
+      }
+      await sheets.updatePosition("AAPL", 1, 1);
+      const into = await syncDataSources(sheets, db);
+      expect(into.symbols).toEqual(["AAPL", ...symbols]);
+      expect([into.bars.copied, into.ticks.copied]).toEqual([50, 20]);
+      expect(into.verification?.consistent).toBe(true);
+      expect(await db.listSymbols()).toEqual({
+        positions: ["AAPL"],
+        ledger: [],
+        bars: symbols,
+        ticks: symbols,
+      });
+      const hybrid = new HybridAdapter(db, sheets);
+      expect((await hybrid.listSymbols?.())?.ticks).toEqual(symbols);
+      const again = await syncDataSources(sheets, db);
+      expect([again.bars.copied, again.ticks.copied, again.ticks.alreadyPresent]).toEqual([0, 0, 20]);
+      // And out of the database into an empty store: every symbol is found there too.
+      const back = await syncDataSources(db, new InMemoryAdapter());
+      expect(back.symbols).toEqual(["AAPL", ...symbols]);
+      expect([back.bars.copied, back.ticks.copied]).toEqual([50, 20]);
+      expect(back.verification?.consistent).toBe(true);
+    } finally {
+      await Promise.all([db.close(), sheets.close()]);
     }
   });
 

@@ -2,3 +2,4 @@
 
 export { barsInRange, barsWithAggregation, selectLedger, ticksInRange } from "./in-process.js";
 export { assertOpen, chunks, compareStrings, validateAll } from "./records.js";
+export { type StoreSymbols, type SymbolLister, storeSymbols } from "./symbols.js";

@@ -21,8 +21,8 @@ import {
   tick,
   validateInterval,
 } from "@qts/contracts";
-import { validateAll } from "../common/index.js";
-import { canPut, copyPosition } from "../replication/content.js";
+import { type StoreSymbols, validateAll } from "../common/index.js";
+import { canListSymbols, canPut, copyPosition } from "../replication/content.js";
 import { type ConsistencyReport, diffStores } from "../replication/diff.js";
 import { type RepairReport, repairStores } from "../replication/repair.js";
 import { type PipelineEvent, SecondaryPipeline } from "./pipeline.js";
@@ -65,6 +65,8 @@ export class HybridAdapter implements DataSourceAdapter {
   readonly secondary: DataSourceAdapter;
   /** Present when the primary can write whole positions (e.g. Sheets): writes every field to both. */
   readonly putPosition?: (p: Position) => Promise<boolean>;
+  /** Present when the primary can list its symbols: the primary's (the secondary's if it is unavailable). */
+  readonly listSymbols?: () => Promise<StoreSymbols>;
   readonly #events: EventSink | undefined;
   readonly #pipeline: SecondaryPipeline;
   readonly #closeDrainTimeoutMs: number;
@@ -93,6 +95,12 @@ export class HybridAdapter implements DataSourceAdapter {
           copyPosition(primary, valid).then(() => true),
         );
       };
+    }
+    if (canListSymbols(primary)) {
+      this.listSymbols = () =>
+        this.#read((a) =>
+          canListSymbols(a) ? a.listSymbols() : Promise.reject(new Error(`${a.name} cannot list symbols`)),
+        );
     }
   }
 

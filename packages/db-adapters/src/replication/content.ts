@@ -7,6 +7,7 @@ import {
   type Position,
   type TickData,
 } from "@qts/contracts";
+import type { SymbolLister } from "../common/index.js";
 
 /**
  * Store-independent identity of records. Ledger ids are assigned by each store, so entries are matched by
@@ -96,6 +97,11 @@ export interface PositionWriter {
 
 export function canPut(adapter: DataSourceAdapter): adapter is DataSourceAdapter & PositionWriter {
   return typeof (adapter as Partial<PositionWriter>).putPosition === "function";
+}
+
+/** An adapter that can list the symbols it holds per record kind (memory, Sheets, Timescale, Hybrid over them). */
+export function canListSymbols(adapter: DataSourceAdapter): adapter is DataSourceAdapter & SymbolLister {
+  return typeof (adapter as Partial<SymbolLister>).listSymbols === "function";
 }
 
 /** Copies a position: every field where the target can take it, else qty and avgPrice. */

@@ -31,7 +31,9 @@ import {
   barsWithAggregation,
   chunks,
   compareStrings,
+  type StoreSymbols,
   selectLedger,
+  storeSymbols,
   ticksInRange,
   validateAll,
 } from "../common/index.js";
@@ -296,6 +298,23 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
       return true;
     });
     return valid.length;
+  }
+
+  /** The symbols held per tab (for `syncDataSources`): reads every tab once. */
+  async listSymbols(): Promise<StoreSymbols> {
+    this.#checkOpen();
+    const [positions, ledger, bars, ticks] = await Promise.all([
+      this.#read("listSymbols", "positions"),
+      this.#read("listSymbols", "ledger"),
+      this.#read("listSymbols", "ohlcv"),
+      this.#read("listSymbols", "ticks"),
+    ]);
+    return storeSymbols({
+      positions: this.#rows.decode(this.tabs.positions, positions, parsePosition).map((p) => p.symbol),
+      ledger: this.#rows.decode(this.tabs.ledger, ledger, parseLedger).map((e) => e.symbol),
+      bars: this.#rows.decode(this.tabs.ohlcv, bars, parseOhlcv).map((b) => b.bar.symbol),
+      ticks: this.#rows.decode(this.tabs.ticks, ticks, parseTick).map((t) => t.symbol),
+    });
   }
 
   async healthCheck(): Promise<HealthStatus> {
