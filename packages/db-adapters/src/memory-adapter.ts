@@ -1,11 +1,7 @@
 import {
-  aggregateBars,
-  aggregationSourceRange,
   type Clock,
   type DataSourceAdapter,
-  DataSourceUnavailableError,
   type Decimal,
-  finerIntervals,
   type HealthStatus,
   healthStatus,
   type Interval,
@@ -21,11 +17,21 @@ import {
   systemClock,
   type TickData,
   tick,
-  ValidationError,
   validateInterval,
   validateSymbol,
   validateTimeRange,
 } from "@qts/contracts";
+import {
+  assertOpen,
+  barsInRange,
+  barsWithAggregation,
+  compareStrings,
+  type StoreSymbols,
+  selectLedger,
+  storeSymbols,
+  ticksInRange,
+  validateAll,
+} from "./common/index.js";
 
 export interface InMemoryAdapterOptions {
   /** Sets `updatedAt` of positions (default: system clock). */
@@ -94,15 +100,7 @@ export class InMemoryAdapter implements DataSourceAdapter {
   async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {
     const q = normalizeLedgerQuery(query);
     this.#checkOpen();
-    const start = q.start?.getTime() ?? Number.NEGATIVE_INFINITY;
-    const end = q.end?.getTime() ?? Number.POSITIVE_INFINITY;
-    return this.#ledger
-      .filter((e) => {
-        const t = e.timestamp.getTime();
-        return (q.symbol === null || e.symbol === q.symbol) && t >= start && t < end;
-      })
-      .sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime() || (b.id ?? 0) - (a.id ?? 0))
-      .slice(0, q.limit);
+    return selectLedger(this.#ledger, q);
   }
 
   async fetchOhlcv(symbol: string, start: Date, end: Date, interval?: Interval): Promise<OHLCV[]> {
@@ -110,25 +108,16 @@ export class InMemoryAdapter implements DataSourceAdapter {
     const range = validateTimeRange(start, end);
     const iv = validateInterval(interval);
     this.#checkOpen();
-    const stored = this.#barsIn(iv, sym, range.start, range.end);
-    if (stored.length > 0) return stored;
-    const source = aggregationSourceRange(range.start, range.end, iv);
-    for (const finer of finerIntervals(iv)) {
-      const bars = this.#barsIn(finer, sym, source.start, source.end);
-      if (bars.length > 0) return aggregateBars(bars, iv);
-    }
-    return [];
+    const barsIn = (i: Interval, s: Date, e: Date) =>
+      barsInRange(this.#bars.get(i)?.get(sym)?.values(), s, e);
+    return barsWithAggregation(barsIn, iv, range.start, range.end);
   }
 
   async fetchTickData(symbol: string, start: Date, end: Date): Promise<TickData[]> {
     const sym = validateSymbol(symbol);
     const range = validateTimeRange(start, end);
     this.#checkOpen();
-    const s = range.start.getTime();
-    const e = range.end.getTime();
-    return (this.#ticks.get(sym) ?? [])
-      .filter((t) => t.time.getTime() >= s && t.time.getTime() < e)
-      .sort((a, b) => a.time.getTime() - b.time.getTime());
+    return ticksInRange(this.#ticks.get(sym) ?? [], sym, range.start, range.end);
   }
 
   async appendOhlcv(bars: readonly OHLCV[], interval?: Interval): Promise<number> {
@@ -156,6 +145,17 @@ export class InMemoryAdapter implements DataSourceAdapter {
     return valid.length;
   }
 
+  /** The symbols held per record kind (for `syncDataSources`). */
+  async listSymbols(): Promise<StoreSymbols> {
+    this.#checkOpen();
+    return storeSymbols({
+      positions: this.#positions.keys(),
+      ledger: this.#ledger.map((e) => e.symbol),
+      bars: [...this.#bars.values()].flatMap((bySymbol) => [...bySymbol.keys()]),
+      ticks: this.#ticks.keys(),
+    });
+  }
+
   async healthCheck(): Promise<HealthStatus> {
     return healthStatus({
       healthy: !this.#closed,
@@ -169,37 +169,7 @@ export class InMemoryAdapter implements DataSourceAdapter {
     this.#closed = true;
   }
 
-  #barsIn(interval: Interval, symbol: string, start: Date, end: Date): OHLCV[] {
-    const byTime = this.#bars.get(interval)?.get(symbol);
-    if (!byTime) return [];
-    const s = start.getTime();
-    const e = end.getTime();
-    const out: OHLCV[] = [];
-    for (const [t, bar] of byTime) if (t >= s && t < e) out.push(bar);
-    return out.sort((a, b) => a.time.getTime() - b.time.getTime());
-  }
-
   #checkOpen(): void {
-    if (this.#closed)
-      throw new DataSourceUnavailableError(`${this.name} adapter is closed`, { source: this.name });
+    assertOpen(this.#closed, this.name);
   }
-}
-
-/** Code-unit order, as PostgreSQL's "C" collation sorts (the adapters order symbols the same way). */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Validates every record before any is written; the first bad one throws with its index in the field name. */
-export function validateAll<T>(records: readonly T[], what: string, factory: (r: T) => T): T[] {
-  if (!Array.isArray(records)) throw new ValidationError(what, records, "must be an array");
-  return records.map((r, i) => {
-    try {
-      return factory(r);
-    } catch (error) {
-      if (error instanceof ValidationError)
-        throw new ValidationError(`${what}[${i}].${error.field}`, error.value, error.reason);
-      throw error;
-    }
-  });
 }

@@ -1,5 +1,6 @@
 import {
   type DataSourceAdapter,
+  DataSourceError,
   DataSourceUnavailableError,
   type HealthStatus,
   healthStatus,
@@ -60,4 +61,31 @@ export class SwitchableAdapter implements DataSourceAdapter {
   }
 
   close = () => this.inner.close();
+}
+
+/**
+ * Wraps a real adapter and refuses, as a store refuses content it cannot hold (a constraint violation: a
+ * `DataSourceError`, not an outage), every write whose symbol is `REFUSE` or whose orderId is `refuse-me`.
+ */
+export class RefusingAdapter extends SwitchableAdapter {
+  refused = 0;
+
+  #refuse(what: boolean): void {
+    if (!what) return;
+    this.refused++;
+    throw new DataSourceError(`${this.name} refused the write (constraint violation)`, { source: this.name });
+  }
+
+  override updatePosition = async (...a: Parameters<DataSourceAdapter["updatePosition"]>) => {
+    this.#refuse(a[0] === "REFUSE");
+    return this.inner.updatePosition(...a);
+  };
+  override appendLedger = async (e: Parameters<DataSourceAdapter["appendLedger"]>[0]) => {
+    this.#refuse(e.symbol === "REFUSE" || e.orderId === "refuse-me");
+    return this.inner.appendLedger(e);
+  };
+  override appendTicks = async (...a: Parameters<DataSourceAdapter["appendTicks"]>) => {
+    this.#refuse(a[0].some((t) => t.symbol === "REFUSE"));
+    return this.inner.appendTicks(...a);
+  };
 }

@@ -1,4 +1,5 @@
 import {
+  DataSourceError,
   DataSourceUnavailableError,
   Decimal,
   type EventSink,
@@ -12,7 +13,7 @@ import type { SheetsEmulator } from "@qts/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HybridAdapter, InMemoryAdapter } from "../src/index.js";
 import { describeDataSourceConformance } from "../src/testing/index.js";
-import { SwitchableAdapter } from "./hybrid-helpers.js";
+import { RefusingAdapter, SwitchableAdapter } from "./hybrid-helpers.js";
 import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
 
 describeDataSourceConformance(
@@ -250,19 +251,68 @@ describe("HybridAdapter faults", () => {
     await expect(h.fetchPositions()).rejects.toBeInstanceOf(DataSourceUnavailableError);
   });
 
-  it("a position only the secondary applied (the primary rejected it) is restored from the primary", async () => {
+  it("a write the primary rejects (unavailable) never reaches the secondary", async () => {
     const { h, primary, secondary } = hybrid();
     await h.updatePosition("AAPL", 5, 100);
     await h.drain();
     primary.mode = "down";
     await expect(h.updatePosition("AAPL", 6, 100)).rejects.toBeInstanceOf(DataSourceUnavailableError);
-    await expect(h.drain(100)).rejects.toBeInstanceOf(DataSourceUnavailableError);
-    expect((await secondary.inner.fetchPosition("AAPL"))?.qty.toString()).toBe("6");
-    expect((await h.healthCheck()).details?.divergedWrites).toBe(1);
-    primary.mode = "up";
-    await h.drain();
+    await expect(h.appendLedger(entry(1))).rejects.toBeInstanceOf(DataSourceUnavailableError);
+    expect(h.backlog).toBe(0);
+    await h.drain(100);
     expect((await secondary.inner.fetchPosition("AAPL"))?.qty.toString()).toBe("5");
+    expect(await secondary.inner.fetchLedger()).toHaveLength(0);
+    primary.mode = "up";
     expect((await h.verifyConsistency()).consistent).toBe(true);
+  });
+
+  it("a write the primary refuses as invalid (DataSourceError) never reaches the secondary", async () => {
+    const secondary = new InMemoryAdapter({ name: "secondary" });
+    const primary = new RefusingAdapter(new InMemoryAdapter({ name: "primary" }));
+    const h = new HybridAdapter(primary, secondary, { closeDrainTimeoutMs: 200 });
+    open.push(h);
+    await h.appendLedger(entry(1));
+    await h.updatePosition("AAPL", 1, 100);
+    const bad = ledgerEntry({ ...entry(2), orderId: "refuse-me" });
+    await expect(h.appendLedger(bad)).rejects.toBeInstanceOf(DataSourceError);
+    await expect(h.appendLedger(bad)).rejects.not.toBeInstanceOf(DataSourceUnavailableError);
+    await expect(h.updatePosition("REFUSE", 1, 1)).rejects.toBeInstanceOf(DataSourceError);
+    await expect(
+      h.appendTicks([tick({ time: T, symbol: "REFUSE", price: 1, volume: 1 })]),
+    ).rejects.toBeInstanceOf(DataSourceError);
+    await h.drain();
+    expect((await secondary.fetchLedger()).map((e) => e.orderId)).toEqual(["o-1"]);
+    expect((await secondary.fetchPositions()).map((p) => p.symbol)).toEqual(["AAPL"]);
+    expect(await secondary.fetchTickData("REFUSE", new Date(T), new Date(T + 1))).toEqual([]);
+    expect(h.needsRepair).toBe(false);
+    expect((await h.verifyConsistency()).consistent).toBe(true);
+    const repaired = await h.repair();
+    expect(repaired).toMatchObject({ positionsWritten: 0, ledgerAppended: 0 });
+    expect(repaired.unrepairable).toEqual({ positions: [], ledger: [] });
+  });
+
+  it("hands the secondary the writes in the order the primary acknowledged them, after the primary", async () => {
+    const { h, primary, secondary } = hybrid();
+    const order: string[] = [];
+    const innerUpdate = primary.inner.updatePosition.bind(primary.inner);
+    primary.inner.updatePosition = async (...a) => {
+      order.push(`primary ${String(a[1])}`);
+      return innerUpdate(...a);
+    };
+    const secondaryUpdate = secondary.inner.updatePosition.bind(secondary.inner);
+    secondary.inner.updatePosition = async (...a) => {
+      order.push(`secondary ${String(a[1])}`);
+      return secondaryUpdate(...a);
+    };
+    for (let q = 1; q <= 3; q++) await h.updatePosition("AAPL", q, 1);
+    await h.drain();
+    expect(order.indexOf("primary 1")).toBeLessThan(order.indexOf("secondary 1"));
+    expect(order.filter((o) => o.startsWith("secondary"))).toEqual([
+      "secondary 1",
+      "secondary 2",
+      "secondary 3",
+    ]);
+    expect((await secondary.inner.fetchPosition("AAPL"))?.qty.toString()).toBe("3");
   });
 
   it("a write the primary rejects is not retried on the secondary", async () => {

@@ -45,6 +45,30 @@ async function seed(a: InMemoryAdapter | ReturnType<typeof sheetsAdapter>) {
   await a.appendTicks(ticks);
 }
 
+const MARKET_ONLY = ["S1", "S2", "S3", "S4", "S5"];
+
+/** Bars (30 × 1m) and ticks (20) for five symbols that have no position and no ledger row. */
+async function seedMarketDataOnly(a: InMemoryAdapter | ReturnType<typeof sheetsAdapter>) {
+  for (const symbol of MARKET_ONLY) {
+    await a.appendOhlcv(bars(symbol, 30), "1m");
+    await a.appendTicks(
+      Array.from({ length: 20 }, (_, i) =>
+        tick({ time: T + Math.floor(i / 4), symbol, price: `${i}.5`, volume: i }),
+      ),
+    );
+  }
+}
+
+async function storeCounts(a: InMemoryAdapter) {
+  let barCount = 0;
+  let tickCount = 0;
+  for (const s of MARKET_ONLY) {
+    barCount += (await a.fetchOhlcv(s, new Date(0), new Date(T + 86_400_000), "1m")).length;
+    tickCount += (await a.fetchTickData(s, new Date(0), new Date(T + 86_400_000))).length;
+  }
+  return { bars: barCount, ticks: tickCount };
+}
+
 describe("syncDataSources", () => {
   it("copies memory → memory, idempotently, and verifies", async () => {
     const from = new InMemoryAdapter();
@@ -68,6 +92,7 @@ describe("syncDataSources", () => {
 
     const second = await syncDataSources(from, to, { symbols: ["ES"] });
     expect(second.positions.copied).toBe(0);
+    expect(second.bars.copied).toBe(0);
     expect(second.ledger).toEqual({ copied: 0, alreadyPresent: 30 });
     expect(second.ticks).toEqual({ copied: 0, alreadyPresent: 40 });
     expect(second.verification?.consistent).toBe(true);
@@ -113,6 +138,66 @@ describe("syncDataSources", () => {
     }
   });
 
+  it("copies bars and ticks of symbols with no position or ledger row, verifies, and a rerun copies nothing", async () => {
+    const from = new InMemoryAdapter();
+    const to = new InMemoryAdapter();
+    await seedMarketDataOnly(from);
+    const first = await syncDataSources(from, to);
+    expect(first.symbols).toEqual(MARKET_ONLY);
+    expect(first.sourceSymbols).toEqual({ positions: [], ledger: [], bars: MARKET_ONLY, ticks: MARKET_ONLY });
+    expect(first.bars).toEqual({
+      copied: 5 * 30,
+      alreadyPresent: 5 * (6 + 2 + 1 + 1 + 1 + 1), // 5m, 15m, 30m, 1h, 4h, 1d: the target aggregates them
+    });
+    expect(first.ticks).toEqual({ copied: 5 * 20, alreadyPresent: 0 });
+    expect(first.verification?.consistent).toBe(true);
+    const counts = await storeCounts(to);
+    expect(counts).toEqual({ bars: 150, ticks: 100 });
+
+    const second = await syncDataSources(from, to);
+    expect(second.bars.copied).toBe(0);
+    expect(second.ticks).toEqual({ copied: 0, alreadyPresent: 100 });
+    expect(second.ledger.copied).toBe(0);
+    expect(second.verification?.consistent).toBe(true);
+    expect(await storeCounts(to)).toEqual(counts);
+  });
+
+  it("rewrites only the bar intervals the target serves differently", async () => {
+    const from = new InMemoryAdapter();
+    const to = new InMemoryAdapter();
+    await seedMarketDataOnly(from);
+    await syncDataSources(from, to);
+    // The target now holds a stored 5m bar of S1 that differs from what the source serves (an aggregation).
+    const [first] = await from.fetchOhlcv("S1", new Date(T), new Date(T + 5 * MIN), "5m");
+    await to.appendOhlcv([ohlcv({ ...first!, volume: 1 })], "5m");
+    const report = await syncDataSources(from, to);
+    expect(report.bars.copied).toBe(6); // S1's six 5m bars, nothing else
+    expect(report.verification?.consistent).toBe(true);
+    expect(await to.fetchOhlcv("S1", new Date(T), new Date(T + 30 * MIN), "5m")).toEqual(
+      await from.fetchOhlcv("S1", new Date(T), new Date(T + 30 * MIN), "5m"),
+    );
+  });
+
+  it("copies a spreadsheet whose market data has no position (every tab's symbols)", async () => {
+    const emu: SheetsEmulator = await startEmulator();
+    try {
+      const sheets = sheetsAdapter(emu);
+      await seedMarketDataOnly(sheets);
+      const db = new InMemoryAdapter();
+      const report = await syncDataSources(sheets, db);
+      expect(report.symbols).toEqual(MARKET_ONLY);
+      expect(report.bars.copied).toBe(150);
+      expect(report.ticks.copied).toBe(100);
+      expect(report.verification?.consistent).toBe(true);
+      const again = await syncDataSources(sheets, db);
+      expect([again.bars.copied, again.ticks.copied, again.ticks.alreadyPresent]).toEqual([0, 0, 100]);
+      expect(await storeCounts(db)).toEqual({ bars: 150, ticks: 100 });
+      await sheets.close();
+    } finally {
+      await emu.close();
+    }
+  });
+
   it("rejects a bad window or symbol before copying anything", async () => {
     const to = new InMemoryAdapter();
     const from = new InMemoryAdapter();
@@ -122,6 +207,7 @@ describe("syncDataSources", () => {
     ).rejects.toBeInstanceOf(ValidationError);
     expect(await to.fetchPositions()).toEqual([]);
     await expect(syncDataSources(from, to, { symbols: [""] })).rejects.toBeInstanceOf(ValidationError);
+    await expect(syncDataSources(from, to, { batchSize: 0 })).rejects.toBeInstanceOf(ValidationError);
     expect(await to.fetchPositions()).toEqual([]);
   });
 });

@@ -92,14 +92,16 @@ ${COMMON}`,
 
   sync: `qts sync — copy the Sheets store into the database and verify it
 
-Usage: qts sync --from sheets --to db --sheets-id <id> --db <dsn> [--verify]
+Usage: qts sync --from sheets --to db --sheets-id <id> --db <dsn> [--no-verify]
 
-The SHEETS_ONLY -> HYBRID -> DB_ONLY migration path: copies positions, ledger, bars and ticks from the
-spreadsheet into PostgreSQL, shows progress, and with --verify compares both stores (exit 1 on a mismatch).
+The SHEETS_ONLY -> HYBRID -> DB_ONLY migration path: copies positions, ledger, bars and ticks of every
+symbol found in any tab (also symbols that only have bars or ticks) from the spreadsheet into PostgreSQL,
+shows progress, prints per-kind counts, then compares both stores (exit 1 on a mismatch). Safe to rerun:
+what the database already holds is not copied again (no duplicate ledger rows or ticks).
 
   --from sheets            source (only "sheets")
   --to db                  destination (only "db")
-  --verify                 compare source and destination afterwards
+  --no-verify              skip the comparison afterwards (verification is the default; --verify is accepted)
 
 ${STORES}
 

@@ -8,15 +8,22 @@ import { type OpenedStore, openDataStore, storeSettings } from "../wiring/stores
 const VERB = "sync";
 
 export function renderSync(r: SyncReport, source: string, target: string): string {
+  const listed = r.sourceSymbols;
+  const of = (kind: keyof NonNullable<SyncReport["sourceSymbols"]>) =>
+    listed === null ? "" : ` (${plural(listed[kind].length, "symbol")})`;
   const L = [
-    `synced ${source} -> ${target} in ${(r.durationMs / 1000).toFixed(2)} s (${r.symbols.length} symbols)`,
-    `  positions  ${r.positions.copied} copied, ${r.positions.unchanged} unchanged`,
-    `  ledger     ${r.ledger.copied} copied, ${r.ledger.alreadyPresent} already present`,
-    `  bars       ${r.bars.copied} copied`,
-    `  ticks      ${r.ticks.copied} copied, ${r.ticks.alreadyPresent} already present`,
+    `synced ${source} -> ${target} in ${(r.durationMs / 1000).toFixed(2)} s (${plural(r.symbols.length, "symbol")})`,
+    `  positions  ${r.positions.copied} copied, ${r.positions.unchanged} unchanged${of("positions")}`,
+    `  ledger     ${r.ledger.copied} copied, ${r.ledger.alreadyPresent} already present${of("ledger")}`,
+    `  bars       ${r.bars.copied} copied, ${r.bars.alreadyPresent} already present${of("bars")}`,
+    `  ticks      ${r.ticks.copied} copied, ${r.ticks.alreadyPresent} already present${of("ticks")}`,
   ];
+  if (listed === null)
+    L.push(
+      "  note       the source cannot list its symbols: bars and ticks only for symbols with a position or ledger row",
+    );
   const v = r.verification;
-  if (v === null) L.push("  verify     skipped (add --verify)");
+  if (v === null) L.push("  verify     skipped (--no-verify)");
   else if (v.consistent) L.push("  verify     OK: positions, ledger, bars and ticks match");
   else {
     L.push("  verify     MISMATCH");
@@ -28,7 +35,14 @@ export function renderSync(r: SyncReport, source: string, target: string): strin
   return L.join("\n");
 }
 
-/** `qts sync --from sheets --to db [--verify]`: the SHEETS_ONLY -> DB_ONLY step, with a verification report. */
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * `qts sync --from sheets --to db [--no-verify]`: the SHEETS_ONLY -> DB_ONLY step. Copies every symbol of every
+ * tab, is safe to rerun, and verifies unless `--no-verify` (`--verify` is accepted and is the default).
+ */
 export async function runSync(argv: string[], io: Io): Promise<number> {
   const v = parse(VERB, argv, {
     ...COMMON_OPTIONS,
@@ -36,7 +50,10 @@ export async function runSync(argv: string[], io: Io): Promise<number> {
     from: { type: "string" },
     to: { type: "string" },
     verify: { type: "boolean" },
+    "no-verify": { type: "boolean" },
   });
+  if (flag(v, "verify") && flag(v, "no-verify"))
+    throw new UsageError("--verify and --no-verify contradict each other", VERB);
   const from = str(v, "from") ?? "sheets";
   const to = str(v, "to") ?? "db";
   if (from !== "sheets" || to !== "db") {
@@ -51,7 +68,7 @@ export async function runSync(argv: string[], io: Io): Promise<number> {
     target = await openDataStore({ ...base, mode: "DB_ONLY" }, undefined, true);
     let phase = "";
     const report = await syncDataSources(source.db, target.db, {
-      verify: flag(v, "verify"),
+      verify: !flag(v, "no-verify"),
       onProgress: (p: SyncProgress) => {
         if (p.phase !== phase) {
           progress.finish();

@@ -21,9 +21,10 @@ import {
   tick,
   validateInterval,
 } from "@qts/contracts";
-import { validateAll } from "../memory-adapter.js";
-import { type ConsistencyReport, compareStores, type RepairReport, repairStores } from "./consistency.js";
-import { canPut, copyPosition } from "./content.js";
+import { type StoreSymbols, validateAll } from "../common/index.js";
+import { canListSymbols, canPut, copyPosition } from "../replication/content.js";
+import { type ConsistencyReport, diffStores } from "../replication/diff.js";
+import { type RepairReport, repairStores } from "../replication/repair.js";
 import { type PipelineEvent, SecondaryPipeline } from "./pipeline.js";
 import type { SecondaryOp } from "./secondary-queue.js";
 
@@ -45,10 +46,11 @@ export type HybridConsistencyReport = ConsistencyReport & { readonly backlog: nu
 
 /**
  * Writes to a primary and a secondary store; the primary is the truth.
- * - A write starts on both at once and resolves/rejects with the primary's outcome. The secondary's write goes
- *   through one ordered pipeline: a failure keeps it (and every later secondary write, to keep their order)
- *   in a bounded backlog retried in the background with backoff, so an acknowledged write reaches the
- *   secondary once it is back. `drain()` flushes the backlog.
+ * - A write goes to the primary first and resolves/rejects with the primary's outcome. Only a write the primary
+ *   accepted is handed to the secondary, through one ordered pipeline (it runs in the background: the call does
+ *   not wait for the secondary): a failure keeps it (and every later secondary write, to keep their order) in
+ *   a bounded backlog retried in the background with backoff, so an acknowledged write reaches the secondary
+ *   once it is back. A write the primary rejects never reaches the secondary. `drain()` flushes the backlog.
  * - Reads use the primary and fall back to the secondary when the primary is unavailable
  *   (`DataSourceUnavailableError`); a fallback read may lag by the backlog.
  * - `healthCheck` is healthy while the primary is; a secondary problem shows as `details.degraded`.
@@ -63,6 +65,8 @@ export class HybridAdapter implements DataSourceAdapter {
   readonly secondary: DataSourceAdapter;
   /** Present when the primary can write whole positions (e.g. Sheets): writes every field to both. */
   readonly putPosition?: (p: Position) => Promise<boolean>;
+  /** Present when the primary can list its symbols: the primary's (the secondary's if it is unavailable). */
+  readonly listSymbols?: () => Promise<StoreSymbols>;
   readonly #events: EventSink | undefined;
   readonly #pipeline: SecondaryPipeline;
   readonly #closeDrainTimeoutMs: number;
@@ -91,6 +95,12 @@ export class HybridAdapter implements DataSourceAdapter {
           copyPosition(primary, valid).then(() => true),
         );
       };
+    }
+    if (canListSymbols(primary)) {
+      this.listSymbols = () =>
+        this.#read((a) =>
+          canListSymbols(a) ? a.listSymbols() : Promise.reject(new Error(`${a.name} cannot list symbols`)),
+        );
     }
   }
 
@@ -177,7 +187,6 @@ export class HybridAdapter implements DataSourceAdapter {
       droppedWrites: pl.dropped,
       needsRepair: pl.needsRepair,
       fallbackReads: this.#fallbackReads,
-      divergedWrites: pl.diverged,
     };
     if (pl.lastError !== "") details.lastSecondaryError = pl.lastError;
     let error = "";
@@ -208,7 +217,7 @@ export class HybridAdapter implements DataSourceAdapter {
   /** Differences between primary and secondary (positions: qty/avgPrice; ledger: by content). */
   async verifyConsistency(): Promise<HybridConsistencyReport> {
     this.#checkOpen();
-    const report = await compareStores(this.primary, this.secondary);
+    const report = await diffStores(this.primary, this.secondary);
     return Object.freeze({ ...report, backlog: this.#pipeline.backlog });
   }
 
@@ -282,19 +291,10 @@ export class HybridAdapter implements DataSourceAdapter {
     while (this.#gate) await this.#gate;
     this.#inflight++;
     try {
-      let settle: (ok: boolean) => void = () => {};
-      const primaryOk = new Promise<boolean>((resolve) => {
-        settle = resolve;
-      });
-      this.#pipeline.enqueue({ op, primaryOk, attempts: 0 });
-      try {
-        const result = await primaryWrite();
-        settle(true);
-        return result;
-      } catch (error) {
-        settle(false);
-        throw error;
-      }
+      // The secondary receives only what the primary accepted, in the order the primary acknowledged it.
+      const result = await primaryWrite();
+      this.#pipeline.enqueue({ op, attempts: 0 });
+      return result;
     } finally {
       this.#inflight--;
       if (this.#inflight === 0) for (const w of this.#inflightWaiters.splice(0)) w();

@@ -1,5 +1,5 @@
 import { type DataSourceAdapter, DataSourceUnavailableError } from "@qts/contracts";
-import { applyOp, isPermanent, type QueuedOp } from "./secondary-queue.js";
+import { applyOp, isPermanent, type QueuedOp, type SecondaryOp } from "./secondary-queue.js";
 
 /** Most ticks replayed in one `appendTicks` when queued tick writes are merged. */
 const MAX_TICK_BATCH = 5000;
@@ -15,7 +15,8 @@ export interface PipelineOptions {
 }
 
 /**
- * The ordered pipeline of secondary writes of a `HybridAdapter`: applies them one at a time in call order;
+ * The ordered pipeline of secondary writes of a `HybridAdapter`. It receives only writes the primary accepted,
+ * in the order the primary acknowledged them, and applies them one at a time;
  * a failed write stays at the head and is retried with full-jitter exponential backoff (later writes wait
  * behind it, so their order is kept); at most `maxBacklog` writes are kept, newer ones are dropped and
  * `needsRepair` is set.
@@ -27,7 +28,8 @@ export class SecondaryPipeline {
   #lastError = "";
   #degraded = false;
   #dropped = 0;
-  #diverged = 0;
+  /** A write failed since the queue was last empty: what is queued may already have (partly) landed. */
+  #unsure = false;
   #needsRepair = false;
   #stopped = false;
   #paused = false;
@@ -50,9 +52,6 @@ export class SecondaryPipeline {
   }
   get dropped(): number {
     return this.#dropped;
-  }
-  get diverged(): number {
-    return this.#diverged;
   }
   get lastError(): string {
     return this.#lastError;
@@ -137,16 +136,13 @@ export class SecondaryPipeline {
   }
 
   async #pump(): Promise<void> {
-    let immediate = true;
     while (this.#queue.length > 0 && !this.#stopped && !this.#paused) {
       const item = this.#queue[0] as QueuedOp;
       try {
-        const first = immediate && item.attempts === 0;
-        const batch = first ? [item] : this.#tickBatch();
-        if (batch.length > 1) await this.#applyTickBatch(batch);
-        else await applyOp(item, this.primary, this.secondary, first);
+        const batch = this.#tickBatch();
+        const op: SecondaryOp = batch.length > 1 ? mergeTicks(batch) : item.op;
+        await applyOp(op, this.primary, this.secondary, this.#unsure || item.attempts > 0);
         this.#queue.splice(0, batch.length);
-        if (first && !(await item.primaryOk)) this.#divergedFrom(item);
         if (this.#failures > 0) {
           this.#failures = 0;
           this.#lastError = "";
@@ -162,12 +158,12 @@ export class SecondaryPipeline {
           continue;
         }
         item.attempts++;
+        this.#unsure = true;
         this.#failures++;
         this.#lastError = message;
         if (!this.#degraded) this.#event("secondary write failed");
         await this.#backoff();
       }
-      immediate = false;
     }
   }
 
@@ -177,41 +173,13 @@ export class SecondaryPipeline {
     if (head.op.kind !== "ticks") return [head];
     const batch = [head];
     let n = head.op.ticks.length;
-    for (const next of this.#queue.slice(1)) {
+    for (let i = 1; i < this.#queue.length; i++) {
+      const next = this.#queue[i] as QueuedOp;
       if (next.op.kind !== "ticks" || n + next.op.ticks.length > MAX_TICK_BATCH) break;
       batch.push(next);
       n += next.op.ticks.length;
     }
     return batch;
-  }
-
-  async #applyTickBatch(batch: readonly QueuedOp[]): Promise<void> {
-    const ok = await Promise.all(batch.map((b) => b.primaryOk));
-    const ticks = batch.flatMap((b, i) => (ok[i] && b.op.kind === "ticks" ? b.op.ticks : []));
-    if (ticks.length === 0) return;
-    const attempts = Math.max(...batch.map((b) => b.attempts));
-    await applyOp(
-      { op: { kind: "ticks", ticks }, primaryOk: Promise.resolve(true), attempts },
-      this.primary,
-      this.secondary,
-      false,
-    );
-  }
-
-  /**
-   * A write applied at once, concurrently with the primary, which then rejected it: the stores diverge. A
-   * position is restored from the primary once it answers; other kinds stay diverged (see verifyConsistency).
-   */
-  #divergedFrom(item: QueuedOp): void {
-    this.#diverged++;
-    const { op } = item;
-    const symbol = op.kind === "position" ? op.symbol : op.kind === "putPosition" ? op.position.symbol : null;
-    if (symbol === null) return;
-    this.#queue.push({
-      op: { kind: "restorePosition", symbol },
-      primaryOk: Promise.resolve(true),
-      attempts: 0,
-    });
   }
 
   #backoff(): Promise<void> {
@@ -231,6 +199,7 @@ export class SecondaryPipeline {
 
   #notifyIfEmpty(): void {
     if (this.#queue.length > 0) return;
+    this.#unsure = false;
     for (const w of this.#emptyWaiters.splice(0)) w();
     if (this.#degraded && !this.#needsRepair) this.#event("recovered");
   }
@@ -243,4 +212,9 @@ export class SecondaryPipeline {
       // A listener must not break writes.
     }
   }
+}
+
+/** Consecutive queued tick writes replayed as one `appendTicks`. */
+function mergeTicks(batch: readonly QueuedOp[]): SecondaryOp {
+  return { kind: "ticks", ticks: batch.flatMap((b) => (b.op.kind === "ticks" ? b.op.ticks : [])) };
 }

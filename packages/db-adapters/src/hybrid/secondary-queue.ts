@@ -9,7 +9,7 @@ import {
   type TickData,
   ValidationError,
 } from "@qts/contracts";
-import { copyPosition, ledgerKey, tickKey } from "./content.js";
+import { copyPosition, ledgerKey, tickKey } from "../replication/content.js";
 
 /** A write the secondary still has to apply. */
 export type SecondaryOp =
@@ -17,32 +17,27 @@ export type SecondaryOp =
   | { readonly kind: "putPosition"; readonly position: Position }
   | { readonly kind: "ledger"; readonly entry: LedgerEntry }
   | { readonly kind: "ohlcv"; readonly bars: readonly OHLCV[]; readonly interval: Interval }
-  | { readonly kind: "ticks"; readonly ticks: readonly TickData[] }
-  /** Copies the primary's current position to the secondary (undoes a write only the secondary applied). */
-  | { readonly kind: "restorePosition"; readonly symbol: string };
+  | { readonly kind: "ticks"; readonly ticks: readonly TickData[] };
 
+/** A write the primary accepted, queued for the secondary. */
 export interface QueuedOp {
   readonly op: SecondaryOp;
-  /** Settles true when the primary accepted the same write, false when it rejected it. */
-  readonly primaryOk: Promise<boolean>;
+  /** Failed attempts so far: a retried write may have landed before it failed. */
   attempts: number;
 }
 
 /**
- * Applies one queued op to the secondary. A first attempt runs at once, concurrently with the primary. A
- * later attempt (a retry, or an op that waited in the backlog) first waits for the primary's outcome and is
- * dropped if the primary rejected the write; a later ledger or tick write first checks what already landed
- * (an earlier attempt may have been applied before it failed): it is applied only while the secondary holds
- * fewer identical records than the primary.
+ * Applies one queued op (a write the primary already accepted) to the secondary. With `checkLanded` (a retry,
+ * or a write queued behind one) a ledger or tick write first checks what already landed (an earlier attempt of
+ * it, or of an identical write, may have been applied before it failed): it is applied only while the
+ * secondary holds fewer identical records than the primary. Otherwise it is applied as is.
  */
 export async function applyOp(
-  item: QueuedOp,
+  op: SecondaryOp,
   primary: DataSourceAdapter,
   secondary: DataSourceAdapter,
-  immediate: boolean,
+  checkLanded: boolean,
 ): Promise<void> {
-  if (!immediate && !(await item.primaryOk)) return;
-  const { op } = item;
   switch (op.kind) {
     case "position":
       await secondary.updatePosition(op.symbol, op.qty, op.avgPrice);
@@ -50,16 +45,11 @@ export async function applyOp(
     case "putPosition":
       await copyPosition(secondary, op.position);
       return;
-    case "restorePosition": {
-      const truth = await primary.fetchPosition(op.symbol);
-      if (truth) await copyPosition(secondary, truth);
-      return;
-    }
     case "ohlcv":
       await secondary.appendOhlcv(op.bars, op.interval);
       return;
     case "ledger": {
-      if (!immediate) {
+      if (checkLanded) {
         const q = {
           symbol: op.entry.symbol,
           start: op.entry.timestamp,
@@ -78,7 +68,7 @@ export async function applyOp(
       return;
     }
     case "ticks": {
-      const ticks = !immediate ? await ticksStillMissing(op.ticks, primary, secondary) : op.ticks;
+      const ticks = checkLanded ? await ticksStillMissing(op.ticks, primary, secondary) : op.ticks;
       if (ticks.length > 0) await secondary.appendTicks(ticks);
       return;
     }

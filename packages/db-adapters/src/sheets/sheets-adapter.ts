@@ -1,13 +1,9 @@
 import {
-  aggregateBars,
-  aggregationSourceRange,
   type Clock,
   type DataSourceAdapter,
-  DataSourceUnavailableError,
   DEFAULT_SHEETS_TABS,
   type Decimal,
   decimalToPlain,
-  finerIntervals,
   type HealthStatus,
   healthStatus,
   type Interval,
@@ -29,7 +25,18 @@ import {
   validateSymbol,
   validateTimeRange,
 } from "@qts/contracts";
-import { compareStrings, validateAll } from "../memory-adapter.js";
+import {
+  assertOpen,
+  barsInRange,
+  barsWithAggregation,
+  chunks,
+  compareStrings,
+  type StoreSymbols,
+  selectLedger,
+  storeSymbols,
+  ticksInRange,
+  validateAll,
+} from "../common/index.js";
 import { makeAuth, makeSheetsApi, type SheetsApi, type SheetsAuth } from "./client.js";
 import { InvalidRowReporter, type SheetRow, type SheetsRowWarning } from "./invalid-rows.js";
 import { KeyedQueue } from "./keyed-queue.js";
@@ -207,16 +214,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const q = normalizeLedgerQuery(query);
     this.#checkOpen();
     const rows = await this.#read("fetchLedger", "ledger");
-    const start = q.start?.getTime() ?? Number.NEGATIVE_INFINITY;
-    const end = q.end?.getTime() ?? Number.POSITIVE_INFINITY;
-    return this.#rows
-      .decode(this.tabs.ledger, rows, parseLedger)
-      .filter((e) => {
-        const t = e.timestamp.getTime();
-        return (q.symbol === null || e.symbol === q.symbol) && t >= start && t < end;
-      })
-      .sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime() || (b.id ?? 0) - (a.id ?? 0))
-      .slice(0, q.limit);
+    return selectLedger(this.#rows.decode(this.tabs.ledger, rows, parseLedger), q);
   }
 
   async fetchOhlcv(symbol: string, start: Date, end: Date, interval?: Interval): Promise<OHLCV[]> {
@@ -233,18 +231,8 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
       if (!byTime) index.set(barIv, (byTime = new Map()));
       byTime.set(bar.time.getTime(), bar);
     }
-    const barsIn = (i: Interval, s: Date, e: Date) =>
-      [...(index.get(i)?.values() ?? [])]
-        .filter((b) => b.time.getTime() >= s.getTime() && b.time.getTime() < e.getTime())
-        .sort((a, b) => a.time.getTime() - b.time.getTime());
-    const stored = barsIn(iv, range.start, range.end);
-    if (stored.length > 0) return stored;
-    const source = aggregationSourceRange(range.start, range.end, iv);
-    for (const finer of finerIntervals(iv)) {
-      const bars = barsIn(finer, source.start, source.end);
-      if (bars.length > 0) return aggregateBars(bars, iv);
-    }
-    return [];
+    const barsIn = (i: Interval, s: Date, e: Date) => barsInRange(index.get(i)?.values(), s, e);
+    return barsWithAggregation(barsIn, iv, range.start, range.end);
   }
 
   async fetchTickData(symbol: string, start: Date, end: Date): Promise<TickData[]> {
@@ -252,12 +240,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const range = validateTimeRange(start, end);
     this.#checkOpen();
     const rows = await this.#read("fetchTickData", "ticks");
-    const s = range.start.getTime();
-    const e = range.end.getTime();
-    return this.#rows
-      .decode(this.tabs.ticks, rows, parseTick)
-      .filter((t) => t.symbol === sym && t.time.getTime() >= s && t.time.getTime() < e)
-      .sort((a, b) => a.time.getTime() - b.time.getTime());
+    return ticksInRange(this.#rows.decode(this.tabs.ticks, rows, parseTick), sym, range.start, range.end);
   }
 
   async appendOhlcv(bars: readonly OHLCV[], interval?: Interval): Promise<number> {
@@ -315,6 +298,23 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
       return true;
     });
     return valid.length;
+  }
+
+  /** The symbols held per tab (for `syncDataSources`): reads every tab once. */
+  async listSymbols(): Promise<StoreSymbols> {
+    this.#checkOpen();
+    const [positions, ledger, bars, ticks] = await Promise.all([
+      this.#read("listSymbols", "positions"),
+      this.#read("listSymbols", "ledger"),
+      this.#read("listSymbols", "ohlcv"),
+      this.#read("listSymbols", "ticks"),
+    ]);
+    return storeSymbols({
+      positions: this.#rows.decode(this.tabs.positions, positions, parsePosition).map((p) => p.symbol),
+      ledger: this.#rows.decode(this.tabs.ledger, ledger, parseLedger).map((e) => e.symbol),
+      bars: this.#rows.decode(this.tabs.ohlcv, bars, parseOhlcv).map((b) => b.bar.symbol),
+      ticks: this.#rows.decode(this.tabs.ticks, ticks, parseTick).map((t) => t.symbol),
+    });
   }
 
   async healthCheck(): Promise<HealthStatus> {
@@ -404,19 +404,12 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   }
 
   #checkOpen(): void {
-    if (this.#closed)
-      throw new DataSourceUnavailableError(`${this.name} adapter is closed`, { source: this.name });
+    assertOpen(this.#closed, this.name);
   }
 }
 
 function barKey(symbol: string, ms: number): string {
   return `${symbol}\u0000${ms}`;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

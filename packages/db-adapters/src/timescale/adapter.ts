@@ -23,7 +23,7 @@ import {
   validateSymbol,
   validateTimeRange,
 } from "@qts/contracts";
-import { validateAll } from "../memory-adapter.js";
+import { type StoreSymbols, storeSymbols, validateAll } from "../common/index.js";
 import { dedupeBars, refreshContinuousAggregates, refreshRollups, writeBars, writeTicks } from "./ingest.js";
 import { type MigrationResult, runMigrations, type StorageKind } from "./migrate.js";
 import {
@@ -171,6 +171,22 @@ export class TimescaleAdapter implements DataSourceAdapter {
     if (q.symbol !== null) values.push(q.symbol);
     const rows = await this.#db.query<LedgerRow>("fetchLedger", text, values);
     return rows.map(toLedgerEntry);
+  }
+
+  /** The symbols held per table (for `syncDataSources`). */
+  async listSymbols(): Promise<StoreSymbols> {
+    const rows = await this.#db.query<{ kind: keyof StoreSymbols; symbol: string }>(
+      "listSymbols",
+      this.#sql.listSymbols,
+      [],
+    );
+    const of = (kind: keyof StoreSymbols) => rows.filter((r) => r.kind === kind).map((r) => r.symbol);
+    return storeSymbols({
+      positions: of("positions"),
+      ledger: of("ledger"),
+      bars: of("bars"),
+      ticks: of("ticks"),
+    });
   }
 
   async fetchOhlcv(symbol: string, start: Date, end: Date, interval?: Interval): Promise<OHLCV[]> {

@@ -85,6 +85,18 @@ export function statements(schema: string) {
       FROM _timescaledb_catalog.continuous_agg ca WHERE ca.user_view_schema = $1`,
     refreshCagg: "CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)",
     storage: `SELECT value FROM ${s}.qts_meta WHERE key = 'storage'`,
+    /** Distinct symbols per table; ledger, bars and ticks by a loose index scan (one index probe per symbol). */
+    listSymbols: `WITH RECURSIVE ${["ledger", "bars", "ticks"]
+      .map(
+        (t) => `${t}_symbols AS ((SELECT symbol FROM ${s}.${t} ORDER BY symbol LIMIT 1) UNION ALL
+        SELECT (SELECT x.symbol FROM ${s}.${t} x WHERE x.symbol > p.symbol ORDER BY x.symbol LIMIT 1)
+        FROM ${t}_symbols p WHERE p.symbol IS NOT NULL)`,
+      )
+      .join(",\n")}
+      SELECT 'positions' AS kind, symbol FROM ${s}.positions
+      UNION ALL SELECT 'ledger', symbol FROM ledger_symbols WHERE symbol IS NOT NULL
+      UNION ALL SELECT 'bars', symbol FROM bars_symbols WHERE symbol IS NOT NULL
+      UNION ALL SELECT 'ticks', symbol FROM ticks_symbols WHERE symbol IS NOT NULL`,
   };
 }
 

@@ -1,15 +1,14 @@
 import {
-  aggregateBars,
   type DataSourceAdapter,
-  decimalToPlain,
   INTERVALS,
   type Interval,
-  type OHLCV,
   type Position,
   validateSymbol,
   validateTimeRange,
 } from "@qts/contracts";
+import { chunks, compareStrings, type StoreSymbols } from "../common/index.js";
 import {
+  canListSymbols,
   canPut,
   copyPosition,
   fetchAllLedger,
@@ -17,8 +16,8 @@ import {
   multisetMinus,
   samePosition,
   tickKey,
-} from "./hybrid/content.js";
-import { compareStrings } from "./memory-adapter.js";
+} from "./content.js";
+import { diffStores, sameBars } from "./diff.js";
 
 export type SyncPhase = "positions" | "ledger" | "bars" | "ticks" | "verify";
 
@@ -34,7 +33,10 @@ export interface SyncOptions {
   /** Compare source and target after copying (default true). */
   verify?: boolean | undefined;
   onProgress?: ((p: SyncProgress) => void) | undefined;
-  /** Symbols whose bars and ticks to copy, besides those found in the source's positions and ledger. */
+  /**
+   * Symbols whose bars and ticks to copy besides those the source holds. Needed only for a source that cannot
+   * list its symbols (`listSymbols`); the memory, Sheets, Timescale and Hybrid adapters can.
+   */
   symbols?: readonly string[] | undefined;
   /** Time window `[start, end)` for ledger, bars and ticks (default: everything, 1970 to 9999). */
   start?: Date | undefined;
@@ -58,10 +60,14 @@ export interface SyncVerification {
 }
 
 export interface SyncReport {
+  /** Every symbol whose records were copied (positions, ledger, bars, ticks), in code-unit order. */
   readonly symbols: readonly string[];
+  /** The source's symbols per record kind, or null when the source cannot list them. */
+  readonly sourceSymbols: StoreSymbols | null;
   readonly positions: { readonly copied: number; readonly unchanged: number };
   readonly ledger: { readonly copied: number; readonly alreadyPresent: number };
-  readonly bars: { readonly copied: number };
+  /** Bars written, and bars the target already served identically (also as an aggregation of finer bars). */
+  readonly bars: { readonly copied: number; readonly alreadyPresent: number };
   readonly ticks: { readonly copied: number; readonly alreadyPresent: number };
   readonly verification: SyncVerification | null;
   readonly durationMs: number;
@@ -71,12 +77,12 @@ const MIN_TIME = new Date(0);
 const MAX_TIME = new Date(Date.UTC(9999, 11, 31));
 
 /**
- * Copies positions, the ledger, bars and ticks from `from` to `to`, idempotently: positions are written
- * only where they differ; ledger entries and ticks already in the target (matched by content, as multisets)
- * are skipped; bars are upserts. Bars and ticks are copied for the symbols of the source's positions and
- * ledger plus `options.symbols` (the adapter interface cannot list symbols), over `[start, end)`. A bar
- * interval whose bars are only an aggregation of a finer interval already copied is not copied (the target
- * aggregates it the same way). Then, unless `verify: false`, compares the two stores and reports.
+ * Copies positions, the ledger, bars and ticks from `from` to `to`, idempotently (a rerun copies nothing):
+ * positions are written only where they differ; ledger entries and ticks already in the target (matched by
+ * content, as multisets) are skipped; a bar interval is written only where the target does not already serve
+ * the same bars (so an interval the target aggregates identically from finer bars is not copied). Bars and
+ * ticks are copied for every symbol the source holds in any kind (`listSymbols`), plus `options.symbols`, over
+ * `[start, end)`. Then, unless `verify: false`, compares the two stores and reports.
  */
 export async function syncDataSources(
   from: DataSourceAdapter,
@@ -89,21 +95,12 @@ export async function syncDataSources(
     (a, b) => INTERVALS.indexOf(a) - INTERVALS.indexOf(b),
   );
   const batch = options.batchSize ?? 5000;
+  chunks([], batch); // validates the batch size before anything is copied
   const extraSymbols = (options.symbols ?? []).map((s) => validateSymbol(s));
   const progress = (p: SyncProgress) => options.onProgress?.(p);
+  const sourceSymbols = canListSymbols(from) ? await from.listSymbols() : null;
 
-  // Positions.
-  const sourcePositions = await from.fetchPositions();
-  const targetPositions = new Map((await to.fetchPositions()).map((p) => [p.symbol, p]));
-  let copiedPositions = 0;
-  for (const [i, p] of sourcePositions.entries()) {
-    const t = targetPositions.get(p.symbol);
-    if (!samePosition(p, t) || (canPut(to) && t && !sameExtras(p, t))) {
-      await copyPosition(to, p);
-      copiedPositions++;
-    }
-    progress({ phase: "positions", done: i + 1, total: sourcePositions.length, symbol: p.symbol });
-  }
+  const positions = await copyPositions(from, to, progress);
 
   // Ledger (oldest first, so ids in the target grow with time).
   const sourceLedger = await fetchAllLedger(from, { start, end });
@@ -118,23 +115,27 @@ export async function syncDataSources(
 
   const symbols = [
     ...new Set([
-      ...sourcePositions.map((p) => p.symbol),
+      ...(sourceSymbols
+        ? [...sourceSymbols.positions, ...sourceSymbols.ledger, ...sourceSymbols.bars, ...sourceSymbols.ticks]
+        : []),
+      ...positions.symbols,
       ...sourceLedger.map((e) => e.symbol),
       ...extraSymbols,
     ]),
   ].sort(compareStrings);
 
-  // Bars.
+  // Bars: per interval, finest first, written only where the target serves something else.
   let copiedBars = 0;
+  let presentBars = 0;
   for (const [i, symbol] of symbols.entries()) {
-    let finest: { interval: Interval; bars: OHLCV[] } | null = null;
     for (const iv of intervals) {
       const bars = await from.fetchOhlcv(symbol, start, end, iv);
       if (bars.length === 0) continue;
-      if (finest && sameBars(bars, aggregateBars(finest.bars, iv))) continue;
-      for (let k = 0; k < bars.length; k += batch)
-        copiedBars += await to.appendOhlcv(bars.slice(k, k + batch), iv);
-      finest ??= { interval: iv, bars };
+      if (sameBars(bars, await to.fetchOhlcv(symbol, start, end, iv))) {
+        presentBars += bars.length;
+        continue;
+      }
+      for (const part of chunks(bars, batch)) copiedBars += await to.appendOhlcv(part, iv);
     }
     progress({ phase: "bars", done: i + 1, total: symbols.length, symbol });
   }
@@ -147,26 +148,45 @@ export async function syncDataSources(
     const lacking =
       source.length === 0 ? [] : multisetMinus(source, await to.fetchTickData(symbol, start, end), tickKey);
     presentTicks += source.length - lacking.length;
-    for (let k = 0; k < lacking.length; k += batch)
-      copiedTicks += await to.appendTicks(lacking.slice(k, k + batch));
+    for (const part of chunks(lacking, batch)) copiedTicks += await to.appendTicks(part);
     progress({ phase: "ticks", done: i + 1, total: symbols.length, symbol });
   }
 
-  let verification: SyncVerification | null = null;
-  if (options.verify !== false) {
-    verification = await verifySync(from, to, symbols, intervals, start, end, progress);
-  }
+  const verification =
+    options.verify === false ? null : await verifySync(from, to, symbols, intervals, start, end, progress);
   return Object.freeze({
     symbols: Object.freeze(symbols),
-    positions: { copied: copiedPositions, unchanged: sourcePositions.length - copiedPositions },
+    sourceSymbols,
+    positions: { copied: positions.copied, unchanged: positions.symbols.length - positions.copied },
     ledger: { copied: missing.length, alreadyPresent: sourceLedger.length - missing.length },
-    bars: { copied: copiedBars },
+    bars: { copied: copiedBars, alreadyPresent: presentBars },
     ticks: { copied: copiedTicks, alreadyPresent: presentTicks },
     verification,
     durationMs: performance.now() - began,
   });
 }
 
+/** Writes the source's positions the target lacks or holds differently; returns the source's symbols. */
+async function copyPositions(
+  from: DataSourceAdapter,
+  to: DataSourceAdapter,
+  progress: (p: SyncProgress) => void,
+): Promise<{ symbols: string[]; copied: number }> {
+  const source = await from.fetchPositions();
+  const target = new Map((await to.fetchPositions()).map((p) => [p.symbol, p]));
+  let copied = 0;
+  for (const [i, p] of source.entries()) {
+    const t = target.get(p.symbol);
+    if (!samePosition(p, t) || (canPut(to) && t && !sameExtras(p, t))) {
+      await copyPosition(to, p);
+      copied++;
+    }
+    progress({ phase: "positions", done: i + 1, total: source.length, symbol: p.symbol });
+  }
+  return { symbols: source.map((p) => p.symbol), copied };
+}
+
+/** The target holds everything of the source: the source's positions, ledger, bars as read, and ticks. */
 async function verifySync(
   from: DataSourceAdapter,
   to: DataSourceAdapter,
@@ -176,52 +196,24 @@ async function verifySync(
   end: Date,
   progress: (p: SyncProgress) => void,
 ): Promise<SyncVerification> {
-  const target = new Map((await to.fetchPositions()).map((p) => [p.symbol, p]));
-  const positions = (await from.fetchPositions())
-    .filter((p) => !samePosition(p, target.get(p.symbol)))
-    .map((p) => p.symbol);
-  const ledgerMissing = multisetMinus(
-    await fetchAllLedger(from, { start, end }),
-    await fetchAllLedger(to, { start, end }),
-    ledgerKey,
-  ).length;
-  const bars: string[] = [];
-  let ticksMissing = 0;
-  for (const [i, symbol] of symbols.entries()) {
-    for (const iv of intervals) {
-      const [a, b] = await Promise.all([
-        from.fetchOhlcv(symbol, start, end, iv),
-        to.fetchOhlcv(symbol, start, end, iv),
-      ]);
-      if (!sameBars(a, b)) bars.push(`${symbol} ${iv}`);
-    }
-    const [a, b] = await Promise.all([
-      from.fetchTickData(symbol, start, end),
-      to.fetchTickData(symbol, start, end),
-    ]);
-    ticksMissing += multisetMinus(a, b, tickKey).length;
-    progress({ phase: "verify", done: i + 1, total: symbols.length, symbol });
-  }
+  const diff = await diffStores(from, to, {
+    start,
+    end,
+    symbols,
+    intervals,
+    onSymbol: (done, total, symbol) => progress({ phase: "verify", done, total, symbol }),
+  });
+  // What only the target has (its own positions, entries or ticks) does not make the copy incomplete.
+  const positions = diff.positions.filter((d) => d.primary !== null).map((d) => d.symbol);
+  const ledgerMissing = diff.ledger.missingInSecondary.length;
+  const ticksMissing = diff.ticks.missingInSecondary;
   return Object.freeze({
-    consistent: positions.length === 0 && ledgerMissing === 0 && bars.length === 0 && ticksMissing === 0,
+    consistent: positions.length === 0 && ledgerMissing === 0 && diff.bars.length === 0 && ticksMissing === 0,
     positions: Object.freeze(positions),
     ledgerMissing,
-    bars: Object.freeze(bars),
+    bars: diff.bars,
     ticksMissing,
   });
-}
-
-function barText(b: OHLCV): string {
-  return [
-    b.time.toISOString(),
-    b.symbol,
-    ...[b.open, b.high, b.low, b.close].map(decimalToPlain),
-    b.volume,
-  ].join(" ");
-}
-
-function sameBars(a: readonly OHLCV[], b: readonly OHLCV[]): boolean {
-  return a.length === b.length && a.every((bar, i) => barText(bar) === barText(b[i] as OHLCV));
 }
 
 function sameExtras(a: Position, b: Position): boolean {

@@ -7,6 +7,7 @@ import {
   type Position,
   type TickData,
 } from "@qts/contracts";
+import type { SymbolLister } from "../common/index.js";
 
 /**
  * Store-independent identity of records. Ledger ids are assigned by each store, so entries are matched by
@@ -45,17 +46,6 @@ export function tickKey(t: TickData): string {
 export function samePosition(a: Position | null | undefined, b: Position | null | undefined): boolean {
   if (!a || !b) return !a && !b;
   return a.qty.eq(b.qty) && a.avgPrice.eq(b.avgPrice);
-}
-
-export function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
 }
 
 /** Items of `a` not matched one-for-one by an item of `b` with the same key (multiset difference a − b). */
@@ -107,6 +97,11 @@ export interface PositionWriter {
 
 export function canPut(adapter: DataSourceAdapter): adapter is DataSourceAdapter & PositionWriter {
   return typeof (adapter as Partial<PositionWriter>).putPosition === "function";
+}
+
+/** An adapter that can list the symbols it holds per record kind (memory, Sheets, Timescale, Hybrid over them). */
+export function canListSymbols(adapter: DataSourceAdapter): adapter is DataSourceAdapter & SymbolLister {
+  return typeof (adapter as Partial<SymbolLister>).listSymbols === "function";
 }
 
 /** Copies a position: every field where the target can take it, else qty and avgPrice. */

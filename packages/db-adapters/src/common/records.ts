@@ -1,0 +1,34 @@
+import { DataSourceUnavailableError, ValidationError } from "@qts/contracts";
+
+/** Code-unit order, as PostgreSQL's "C" collation sorts (the adapters order symbols the same way). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Validates every record before any is written; the first bad one throws with its index in the field name. */
+export function validateAll<T>(records: readonly T[], what: string, factory: (r: T) => T): T[] {
+  if (!Array.isArray(records)) throw new ValidationError(what, records, "must be an array");
+  return records.map((r, i) => {
+    try {
+      return factory(r);
+    } catch (error) {
+      if (error instanceof ValidationError)
+        throw new ValidationError(`${what}[${i}].${error.field}`, error.value, error.reason);
+      throw error;
+    }
+  });
+}
+
+/** `items` cut into consecutive slices of at most `size` (a positive integer). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  if (!Number.isInteger(size) || size < 1)
+    throw new ValidationError("chunk size", size, "must be an integer >= 1");
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The closed check every adapter makes first: a closed adapter rejects with `DataSourceUnavailableError`. */
+export function assertOpen(closed: boolean, name: string): void {
+  if (closed) throw new DataSourceUnavailableError(`${name} adapter is closed`, { source: name });
+}
