@@ -26,7 +26,7 @@ try {
   url = await pgTestUrl();
 } catch (error) {
   // Outside CI a missing PostgreSQL skips (with the reason); in CI it fails the run.
-  if (error instanceof ServiceUnavailableError && !error.inCI) skipReason = error.message;
+  if (error instanceof ServiceUnavailableError && error.skippable) skipReason = error.message;
   else throw error;
 }
 let emu: SheetsEmulator;
