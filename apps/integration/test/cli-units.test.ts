@@ -81,6 +81,9 @@ describe("formatError", () => {
     expect(
       formatError(new DataSourceUnavailableError("timeout", { source: "timescale" }), "migrate"),
     ).toMatch(/data store timescale unreachable: timeout — check that it is running and --db/);
+    const sheets = formatError(new DataSourceUnavailableError("quota", { source: "sheets" }), "replay");
+    expect(sheets).toMatch(/check that it is running and the spreadsheet settings \(--sheets-id/);
+    expect(sheets).not.toContain("--db");
     expect(formatError(new CacheUnavailableError("circuit open"), "replay")).toMatch(
       /--redis \/ QTS_REDIS_URL$/,
     );

@@ -72,8 +72,8 @@ describe("qts (subprocess, no services)", () => {
       expect(s.fills.applied).toBeGreaterThan(40);
       expect(s.check.noFillLost).toBe(true);
       const bad = await runQts(["replay", "--ticks", join(dir, "missing.csv")]);
-      expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/ticks file .*missing\.csv: cannot be read \(ENOENT\) — check the path/);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/ticks file .*missing\.csv: no such file — check the path given to --ticks/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -75,6 +75,16 @@ function why(err: unknown): string {
     : detail;
 }
 
+/** Which flags and variables configure the store an error came from (its `source`), for the hint. */
+export function storeSettingsHint(source: string): string {
+  if (/hybrid/i.test(source))
+    return "--db / QTS_DB_DSN and the spreadsheet settings (--sheets-id / --sheets-root-url / QTS_SHEETS_*)";
+  if (/sheets/i.test(source))
+    return "the spreadsheet settings (--sheets-id / --sheets-root-url / --sheets-key-file / QTS_SHEETS_*)";
+  if (/memory/i.test(source)) return "the in-process store";
+  return "--db / QTS_DB_DSN";
+}
+
 /** The one line `qts` prints for an error (no stack trace): `qts <verb>: what: why — what to do`. */
 export function formatError(err: unknown, verb: string): string {
   const head = verb ? `qts ${verb}` : "qts";
@@ -92,6 +102,7 @@ export function formatError(err: unknown, verb: string): string {
     const issues = err.issues.map((i) => `${i.variable}=${i.value || '""'} ${i.reason}`).join("; ");
     line = `${head}: invalid configuration: ${issues} — fix the flag or QTS_* environment variable`;
   } else if (err instanceof TicksFileError) {
+    // Exit 2 like a usage error: the input the user gave must be fixed (see `exitCodeOf`).
     const todo =
       err.line === 0
         ? "check the path given to --ticks"
@@ -102,7 +113,7 @@ export function formatError(err: unknown, verb: string): string {
   } else if (err instanceof ReadOnlyError) {
     line = `${head}: write refused: ${err.message} — the safety state forbids writes`;
   } else if (err instanceof DataSourceUnavailableError) {
-    line = `${head}: data store ${err.source || ""} unreachable: ${why(err)} — check that it is running and --db / QTS_DB_DSN`;
+    line = `${head}: data store ${err.source || ""} unreachable: ${why(err)} — check that it is running and ${storeSettingsHint(err.source)}`;
   } else if (err instanceof CacheUnavailableError) {
     line = `${head}: cache unreachable: ${why(err)} — check that Redis is running and --redis / QTS_REDIS_URL`;
   } else if (err instanceof DataSourceError) {
@@ -113,6 +124,14 @@ export function formatError(err: unknown, verb: string): string {
     line = `${head}: unexpected error: ${why(err)} — rerun with --verbose and report it`;
   }
   return redactText(oneLine(line.replace(/ {2,}/g, " ")));
+}
+
+/**
+ * The one exit-code convention of every verb: 2 when what the user gave must change (flags, configuration,
+ * an input file), 1 when something failed at run time (a service down, a check that did not hold).
+ */
+export function exitCodeOf(err: unknown): 1 | 2 {
+  return err instanceof UsageError || err instanceof ConfigError || err instanceof TicksFileError ? 2 : 1;
 }
 
 /** The stack traces (redacted) of an error and its causes, for `--verbose`. */

@@ -1,5 +1,4 @@
-import { ConfigError } from "@qts/contracts";
-import { formatError, formatVerbose, UsageError } from "./errors.js";
+import { exitCodeOf, formatError, formatVerbose, UsageError } from "./errors.js";
 import { helpFor } from "./help.js";
 import { type Io, println, processIo } from "./io.js";
 
@@ -47,6 +46,6 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
   } catch (err) {
     println(io.stderr, formatError(err, first));
     if (verbose) println(io.stderr, formatVerbose(err));
-    return err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
+    return exitCodeOf(err);
   }
 }

@@ -112,7 +112,7 @@ function* ticksOfFile(path: string): Generator<[number, TickData]> {
     throw new TicksFileError(
       path,
       0,
-      code === "ENOENT" ? "no such file (check the path)" : `cannot be read (${code ?? String(err)})`,
+      code === "ENOENT" ? "no such file" : `cannot be read (${code ?? String(err)})`,
     );
   }
   if (col === null) throw new TicksFileError(path, 0, `is empty; expected the header ${TICKS_CSV_HEADER}`);

@@ -1,7 +1,7 @@
 import { RedisCacheClient } from "@qts/cache";
 import { cacheConfigFromEnv, redactUrl } from "@qts/contracts";
 import { COMMON_OPTIONS, flag, parse, STORE_OPTIONS } from "../cli/args.js";
-import { redactText } from "../cli/errors.js";
+import { redactText, storeSettingsHint } from "../cli/errors.js";
 import { type Io, println } from "../cli/io.js";
 import { openDataStore, storeSettings } from "../wiring/stores.js";
 
@@ -77,11 +77,16 @@ export async function runHealth(argv: string[], io: Io): Promise<number> {
       const detail = l.healthy ? `${l.latencyMs.toFixed(1)} ms` : l.error;
       println(io.stdout, `${l.component.padEnd(6)}${state}  ${l.target}  ${detail}`);
     }
-    if (!ok)
+    if (!ok) {
+      const down = lines.filter((l) => !l.healthy);
+      const where = down.map((l) =>
+        l.component === "cache" ? "--redis / QTS_REDIS_URL" : storeSettingsHint(l.target),
+      );
       println(
         io.stdout,
-        "unhealthy: start the service marked DOWN or fix its URL (--db / --redis / QTS_* variables)",
+        `unhealthy: start the service marked DOWN or fix ${[...new Set(where)].join(" and ")}`,
       );
+    }
   }
   return ok ? 0 : 1;
 }
