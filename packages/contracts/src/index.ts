@@ -1,6 +1,7 @@
 export * from "./bars.js";
 export * from "./cache.js";
 export * from "./cache-config.js";
+export * from "./capabilities.js";
 export * from "./clock.js";
 export * from "./codecs.js";
 export * from "./data-config.js";

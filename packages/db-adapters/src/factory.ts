@@ -7,6 +7,8 @@ import {
   DataSourceMode,
   dataLayerConfig,
   dataLayerConfigProblems,
+  isMigratable,
+  isReplicatedStore,
 } from "@qts/contracts";
 import { HybridAdapter, type HybridAdapterOptions } from "./hybrid/hybrid-adapter.js";
 import type { SheetsAuth } from "./sheets/client.js";
@@ -81,13 +83,13 @@ export function createDataSource(
   }
 }
 
-/** Runs `migrate()` on every TimescaleAdapter in a data source (itself, or a Hybrid's stores); resolves to how many. */
+/** Runs `migrate()` on every migratable store in a data source (itself, or a Hybrid's stores); resolves to how many. */
 export async function migrateDataSource(adapter: DataSourceAdapter): Promise<number> {
-  if (adapter instanceof TimescaleAdapter) {
+  if (isMigratable(adapter)) {
     await adapter.migrate();
     return 1;
   }
-  if (adapter instanceof HybridAdapter) {
+  if (isReplicatedStore(adapter)) {
     return (await migrateDataSource(adapter.primary)) + (await migrateDataSource(adapter.secondary));
   }
   return 0;

@@ -3,20 +3,18 @@ import {
   type CacheClient,
   type CacheType,
   type DataSourceAdapter,
+  isPooledStore,
+  isReconcilable,
+  isReplicatedStore,
   OperatingState,
+  type PooledStore,
+  type Reconcilable,
   SafetyState,
 } from "@qts/contracts";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { instrument } from "./instrument.js";
 import { CIRCUIT_STATES, LATENCY_BUCKETS_S, METRIC } from "./names.js";
-import {
-  type BackloggedStore,
-  innerStores,
-  isBackloggedStore,
-  isPooledStore,
-  type ObservableCacheManager,
-  type PooledStore,
-} from "./sources.js";
+import type { ObservableCacheManager } from "./sources.js";
 
 /** The `DataSourceAdapter` calls timed by {@link QtsMetrics.instrumentDataSource}. */
 export const STORE_OPERATIONS: readonly string[] = Object.freeze([
@@ -70,7 +68,7 @@ export class QtsMetrics {
   readonly registry: Registry;
   readonly #managers = new Map<string, ObservableCacheManager>();
   readonly #pooled = new Map<string, PooledStore>();
-  readonly #backlogged = new Map<string, BackloggedStore>();
+  readonly #backlogged = new Map<string, Reconcilable>();
   readonly #storeLatency: Histogram<string>;
   readonly #cacheLatency: Histogram<string>;
 
@@ -216,10 +214,13 @@ export class QtsMetrics {
 
   /** Exports pool usage and Hybrid backlog of `store` and of the stores it is made of, where they have them. */
   observeDataSource(store: DataSourceAdapter): this {
-    const visit = (s: unknown) => {
+    const visit = (s: DataSourceAdapter) => {
       if (isPooledStore(s)) this.#pooled.set(s.name, s);
-      if (isBackloggedStore(s)) this.#backlogged.set(s.name, s);
-      for (const inner of innerStores(s)) visit(inner);
+      if (isReconcilable(s)) this.#backlogged.set(s.name, s);
+      if (isReplicatedStore(s)) {
+        visit(s.primary);
+        visit(s.secondary);
+      }
     };
     visit(store);
     return this;

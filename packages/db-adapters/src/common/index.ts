@@ -1,5 +1,6 @@
 /** What the adapters share. Internal: not exported from the package. */
 
+export type { StoreSymbols, SymbolLister } from "@qts/contracts";
 export { barsInRange, barsWithAggregation, selectLedger, ticksInRange } from "./in-process.js";
 export { assertOpen, chunks, compareStrings, validateAll } from "./records.js";
-export { type StoreSymbols, type SymbolLister, storeSymbols } from "./symbols.js";
+export { storeSymbols } from "./symbols.js";

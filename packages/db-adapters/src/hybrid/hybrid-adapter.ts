@@ -8,6 +8,8 @@ import {
   type HealthStatus,
   healthStatus,
   type Interval,
+  isPositionWriter,
+  isSymbolLister,
   type LedgerEntry,
   type LedgerQuery,
   ledgerEntry,
@@ -22,7 +24,7 @@ import {
   validateInterval,
 } from "@qts/contracts";
 import { type StoreSymbols, validateAll } from "../common/index.js";
-import { canListSymbols, canPut, copyPosition } from "../replication/content.js";
+import { copyPosition } from "../replication/content.js";
 import { type ConsistencyReport, diffStores } from "../replication/diff.js";
 import { type RepairReport, repairStores } from "../replication/repair.js";
 import { type PipelineEvent, SecondaryPipeline } from "./pipeline.js";
@@ -88,7 +90,7 @@ export class HybridAdapter implements DataSourceAdapter {
       maxDelayMs: options.retry?.maxDelayMs ?? 30_000,
       onEvent: (event) => this.#publish(event),
     });
-    if (canPut(primary)) {
+    if (isPositionWriter(primary)) {
       this.putPosition = async (p: Position) => {
         const valid = position(p);
         return this.#write({ kind: "putPosition", position: valid }, () =>
@@ -96,10 +98,10 @@ export class HybridAdapter implements DataSourceAdapter {
         );
       };
     }
-    if (canListSymbols(primary)) {
+    if (isSymbolLister(primary)) {
       this.listSymbols = () =>
         this.#read((a) =>
-          canListSymbols(a) ? a.listSymbols() : Promise.reject(new Error(`${a.name} cannot list symbols`)),
+          isSymbolLister(a) ? a.listSymbols() : Promise.reject(new Error(`${a.name} cannot list symbols`)),
         );
     }
   }

@@ -2,12 +2,12 @@ import {
   type DataSourceAdapter,
   DataSourceError,
   decimalToPlain,
+  isPositionWriter,
   type LedgerEntry,
   MAX_LEDGER_LIMIT,
   type Position,
   type TickData,
 } from "@qts/contracts";
-import type { SymbolLister } from "../common/index.js";
 
 /**
  * Store-independent identity of records. Ledger ids are assigned by each store, so entries are matched by
@@ -90,22 +90,8 @@ export async function fetchAllLedger(
   }
 }
 
-/** An adapter that can write a whole position (all fields), e.g. the Sheets adapter. */
-export interface PositionWriter {
-  putPosition(p: Position): Promise<boolean>;
-}
-
-export function canPut(adapter: DataSourceAdapter): adapter is DataSourceAdapter & PositionWriter {
-  return typeof (adapter as Partial<PositionWriter>).putPosition === "function";
-}
-
-/** An adapter that can list the symbols it holds per record kind (memory, Sheets, Timescale, Hybrid over them). */
-export function canListSymbols(adapter: DataSourceAdapter): adapter is DataSourceAdapter & SymbolLister {
-  return typeof (adapter as Partial<SymbolLister>).listSymbols === "function";
-}
-
 /** Copies a position: every field where the target can take it, else qty and avgPrice. */
 export async function copyPosition(target: DataSourceAdapter, p: Position): Promise<void> {
-  if (canPut(target)) await target.putPosition(p);
+  if (isPositionWriter(target)) await target.putPosition(p);
   else await target.updatePosition(p.symbol, p.qty, p.avgPrice);
 }

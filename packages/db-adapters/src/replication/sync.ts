@@ -2,21 +2,14 @@ import {
   type DataSourceAdapter,
   INTERVALS,
   type Interval,
+  isPositionWriter,
+  isSymbolLister,
   type Position,
   validateSymbol,
   validateTimeRange,
 } from "@qts/contracts";
 import { chunks, compareStrings, type StoreSymbols } from "../common/index.js";
-import {
-  canListSymbols,
-  canPut,
-  copyPosition,
-  fetchAllLedger,
-  ledgerKey,
-  multisetMinus,
-  samePosition,
-  tickKey,
-} from "./content.js";
+import { copyPosition, fetchAllLedger, ledgerKey, multisetMinus, samePosition, tickKey } from "./content.js";
 import { diffStores, sameBars } from "./diff.js";
 
 export type SyncPhase = "positions" | "ledger" | "bars" | "ticks" | "verify";
@@ -98,7 +91,7 @@ export async function syncDataSources(
   chunks([], batch); // validates the batch size before anything is copied
   const extraSymbols = (options.symbols ?? []).map((s) => validateSymbol(s));
   const progress = (p: SyncProgress) => options.onProgress?.(p);
-  const sourceSymbols = canListSymbols(from) ? await from.listSymbols() : null;
+  const sourceSymbols = isSymbolLister(from) ? await from.listSymbols() : null;
 
   const positions = await copyPositions(from, to, progress);
 
@@ -177,7 +170,7 @@ async function copyPositions(
   let copied = 0;
   for (const [i, p] of source.entries()) {
     const t = target.get(p.symbol);
-    if (!samePosition(p, t) || (canPut(to) && t && !sameExtras(p, t))) {
+    if (!samePosition(p, t) || (isPositionWriter(to) && t && !sameExtras(p, t))) {
       await copyPosition(to, p);
       copied++;
     }
