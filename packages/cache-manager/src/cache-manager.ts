@@ -33,7 +33,12 @@ import {
 import { InProcessEventBus } from "./event-bus.js";
 import { GuardedCache } from "./guarded-cache.js";
 import { errorMessage, parseEpochMs } from "./helpers.js";
-import { type CacheManagerOptions, declaredClientTimeoutMs, resolveOptions } from "./options.js";
+import {
+  assertNamespaceSafe,
+  type CacheManagerOptions,
+  declaredClientTimeoutMs,
+  resolveOptions,
+} from "./options.js";
 import { PositionCache } from "./position-cache.js";
 import { assertCacheWritable, assertDbWritable, assertOpen, type SharedState } from "./shared-state.js";
 import { type Counters, StatsTable } from "./stats.js";
@@ -69,6 +74,7 @@ export class CacheManager {
       throw new ValidationError("client", client, "is required");
     if (db === null || typeof db !== "object") throw new ValidationError("db", db, "is required");
     const o = resolveOptions(options);
+    assertNamespaceSafe(client, o);
     this.#clock = options.clock ?? systemClock;
     this.#sink = options.eventSink ?? new InProcessEventBus();
     this.#breaker = options.breaker ?? new CircuitBreaker({ clock: this.#clock });

@@ -130,18 +130,18 @@ export class GuardedCache {
       throw new CacheUnavailableError(`circuit open: cache write of ${key} skipped`);
     }
     const seq = this.#pending.seq;
-    const write = this.#timed(this.#client.set(key, hash, ttlMs));
-    this.#inflightWrites.set(write, key);
+    const sent = this.#client.set(key, hash, ttlMs);
+    this.#inflightWrites.set(sent, key);
     try {
-      await write;
+      await this.#timed(sent);
     } catch (error) {
       this.#counters[type].errors++;
       this.#pending.add(key);
       breaker.recordFailure(token);
+      this.#afterGivingUp(sent, key);
       throw asCacheUnavailable(error, `cache write of ${key}`);
-    } finally {
-      this.#inflightWrites.delete(write);
     }
+    this.#inflightWrites.delete(sent);
     breaker.recordSuccess(token);
     if (this.#ownedKeys !== null) this.#ownedKeys.add(key);
     if (this.#pending.size !== 0) {
@@ -198,11 +198,15 @@ export class GuardedCache {
   }
 
   /**
-   * Waits for cache writes in flight, then removes the keys under `prefixes` on a namespaced client (an
+   * Waits (up to `timeoutMs`) for cache writes in flight, then removes the keys under `prefixes` on a namespaced client (an
    * administrative call: no breaker, its own timeout), or else every key written through this instance.
    */
   async flush(prefixes: readonly string[], timeoutMs: number): Promise<number> {
-    if (this.#inflightWrites.size > 0) await Promise.allSettled([...this.#inflightWrites.keys()]);
+    if (this.#inflightWrites.size > 0) {
+      // Also the writes given up on that may still land; a hung server must not hang the flush, though.
+      const landed = Promise.allSettled([...this.#inflightWrites.keys()]);
+      await withTimeout(landed, timeoutMs, "waiting for cache writes in flight").catch(() => undefined);
+    }
     const client = this.#client;
     let removed = 0;
     if (isNamespacedCacheClient(client)) {
@@ -223,6 +227,21 @@ export class GuardedCache {
   close(): void {
     this.#deadlines?.close();
     this.#pending.clear();
+  }
+
+  /**
+   * A write this instance gave up on (deadline) may still land: it stays "in flight" (the probe deletes its key)
+   * until it settles, and if it lands its key is pending again, so the entry is deleted after it landed.
+   */
+  #afterGivingUp(sent: Promise<unknown>, key: string): void {
+    const settled = (): void => {
+      this.#inflightWrites.delete(sent);
+    };
+    sent.then(() => {
+      settled();
+      this.#pending.add(key);
+      this.drainPending();
+    }, settled);
   }
 
   /** `promise` under the per-call deadline (as is when the client's own timeout is trusted). */
