@@ -5,11 +5,11 @@ import {
   type CacheType,
   type Clock,
   type EventSink,
+  isNamespacedCacheClient,
   isOperatingState,
   isSafetyState,
   type OperatingState,
   type SafetyState,
-  isNamespacedCacheClient,
   ValidationError,
 } from "@qts/contracts";
 
