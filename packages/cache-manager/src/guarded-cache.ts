@@ -78,17 +78,17 @@ export class GuardedCache {
    * (circuit refused, the HALF_OPEN probe, a pending key, error or timeout). Counts a hit, a miss or an error.
    */
   async read(type: CacheType, key: string): Promise<CacheHash | null | undefined> {
-    const pending = this.#pending;
-    if (pending.size !== 0 && pending.has(key)) {
-      this.drainPending();
-      return undefined;
-    }
     const breaker = this.#breaker;
     const token = breaker.admit();
     if (token === REFUSED) return undefined;
     if (breaker.isProbe(token)) {
       await this.#recover(type, key, token);
-      return undefined; // the probe serves nothing: its value was read before the cache was made safe
+      return undefined; // the probe serves nothing: it only makes the cache safe to read again
+    }
+    const pending = this.#pending;
+    if (pending.size !== 0 && pending.has(key)) {
+      this.drainPending(); // admitted while CLOSED: nothing to record, nothing read
+      return undefined;
     }
     let hash: CacheHash | null;
     try {
