@@ -185,11 +185,16 @@ export class CacheManager {
   // ---------------------------------------------------------------- prices
 
   /** The cached price hash, or null (miss, open circuit, cache error, LOCKDOWN). Never reads the DB. */
-  async getPrice(symbol: string): Promise<CacheHash | null> {
-    const sym = validateSymbol(symbol);
-    assertOpen(this.#s);
-    if (!this.#s.policy.cacheEnabled) return null;
-    return (await this.#g.read(PRICE, this.#prefix.price + sym)) ?? null;
+  getPrice(symbol: string): Promise<CacheHash | null> {
+    let key: string;
+    try {
+      key = this.#prefix.price + validateSymbol(symbol);
+      assertOpen(this.#s);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!this.#s.policy.cacheEnabled) return Promise.resolve(null);
+    return this.#g.read(PRICE, key, null); // no async frame of its own: this is the hot path
   }
 
   /**
@@ -227,7 +232,7 @@ export class CacheManager {
     const key = this.#key(type, id);
     assertOpen(this.#s);
     if (!this.#s.policy.cacheEnabled) return null;
-    return (await this.#g.read(type, key)) ?? null;
+    return this.#g.read(type, key, null);
   }
 
   /** Caches `hash` under `type`/`id` with that type's TTL. Same errors as `pushPrice`. */

@@ -74,21 +74,21 @@ export class GuardedCache {
   }
 
   /**
-   * One cache read: the hash, null on a miss, or undefined when the cache was not read or did not answer
+   * One cache read: the hash, null on a miss, or `unavailable` when the cache was not read or did not answer
    * (circuit refused, the HALF_OPEN probe, a pending key, error or timeout). Counts a hit, a miss or an error.
    */
-  async read(type: CacheType, key: string): Promise<CacheHash | null | undefined> {
+  async read<U>(type: CacheType, key: string, unavailable: U): Promise<CacheHash | null | U> {
     const breaker = this.#breaker;
     const token = breaker.admit();
-    if (token === REFUSED) return undefined;
+    if (token === REFUSED) return unavailable;
     if (breaker.isProbe(token)) {
       await this.#recover(type, key, token);
-      return undefined; // the probe serves nothing: it only makes the cache safe to read again
+      return unavailable; // the probe serves nothing: it only makes the cache safe to read again
     }
     const pending = this.#pending;
     if (pending.size !== 0 && pending.has(key)) {
       this.drainPending(); // admitted while CLOSED: nothing to record, nothing read
-      return undefined;
+      return unavailable;
     }
     let hash: CacheHash | null;
     try {
@@ -96,7 +96,7 @@ export class GuardedCache {
     } catch {
       this.#counters[type].errors++;
       breaker.recordFailure(token);
-      return undefined;
+      return unavailable;
     }
     breaker.recordSuccess(token);
     if (pending.size !== 0) this.drainPending();

@@ -37,7 +37,7 @@ export class PositionCache {
 
   async get(sym: string): Promise<Position | null> {
     if (!this.#s.policy.cacheEnabled) return this.#load(sym, false, false);
-    const hash = await this.#g.read(POSITION, this.#prefix + sym);
+    const hash = await this.#g.read(POSITION, this.#prefix + sym, undefined);
     if (hash === undefined) return this.#load(sym, false, false);
     if (hash === null) return this.#load(sym, true, false);
     const decoded = this.#memo.decode(sym, hash);
