@@ -126,8 +126,10 @@ describe.each(stores)(
         expect(errors).toEqual([]);
         expect(stale).toEqual([]);
         expect(readsAfterResume).toBeGreaterThan(50);
-        expect(events.of(EventType.BROKER_DISCONNECT)).toHaveLength(1);
-        expect(events.of(EventType.BROKER_RECONNECT)).toHaveLength(1);
+        // One outage (a loaded machine may add a short second one after it): each one paged and ended.
+        const disconnects = events.of(EventType.BROKER_DISCONNECT).length;
+        expect(disconnects).toBeGreaterThanOrEqual(1);
+        expect(events.of(EventType.BROKER_RECONNECT)).toHaveLength(disconnects);
         // And the cache ends at the store's last write for every symbol.
         for (const symbol of symbols) {
           expect((await m.getPosition(symbol))?.qty.toNumber()).toBe(acked.get(symbol));
