@@ -63,11 +63,6 @@ export class GuardedCache {
     this.#typeOf = parts.typeOf;
   }
 
-  /** Keys that may be stale in the cache and are not served until deleted. */
-  get pendingCount(): number {
-    return this.#pending.size;
-  }
-
   /** True while the circuit is OPEN (no cache call would be admitted). */
   get circuitOpen(): boolean {
     return this.#breaker.state === CircuitState.OPEN;
