@@ -75,7 +75,7 @@ export class PositionCache {
     if (!s.policy.cacheEnabled) return true;
     const key = this.#prefix + sym;
     if (this.#g.circuitOpen) {
-      this.#g.remember(key); // no cache call while OPEN; the old entry is deleted once the cache is back
+      this.#g.remember(key); // no cache call while OPEN: pending (not served) until the probe deletes it
       return true;
     }
     let fresh: Position | null = null;
