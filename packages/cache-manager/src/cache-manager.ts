@@ -33,7 +33,12 @@ import {
 import { InProcessEventBus } from "./event-bus.js";
 import { GuardedCache } from "./guarded-cache.js";
 import { errorMessage, parseEpochMs } from "./helpers.js";
-import { type CacheManagerOptions, declaredClientTimeoutMs, resolveOptions } from "./options.js";
+import {
+  assertNamespaceSafe,
+  type CacheManagerOptions,
+  declaredClientTimeoutMs,
+  resolveOptions,
+} from "./options.js";
 import { PositionCache } from "./position-cache.js";
 import { assertCacheWritable, assertDbWritable, assertOpen, type SharedState } from "./shared-state.js";
 import { type Counters, StatsTable } from "./stats.js";
@@ -47,7 +52,6 @@ const { POSITION, PRICE } = CacheType;
  */
 export class CacheManager {
   readonly namespace: string;
-  readonly #client: CacheClient;
   readonly #clock: Clock;
   readonly #sink: EventSink;
   readonly #breaker: CircuitBreaker;
@@ -70,7 +74,7 @@ export class CacheManager {
       throw new ValidationError("client", client, "is required");
     if (db === null || typeof db !== "object") throw new ValidationError("db", db, "is required");
     const o = resolveOptions(options);
-    this.#client = client;
+    assertNamespaceSafe(client, o);
     this.#clock = options.clock ?? systemClock;
     this.#sink = options.eventSink ?? new InProcessEventBus();
     this.#breaker = options.breaker ?? new CircuitBreaker({ clock: this.#clock });
@@ -80,23 +84,26 @@ export class CacheManager {
     this.#flushTimeoutMs = o.flushTimeoutMs;
     const declared = declaredClientTimeoutMs(client);
     const trusted = o.trustClientTimeout && declared !== null && declared <= o.cacheTimeoutMs;
-    this.#g = new GuardedCache(
-      client,
-      this.#breaker,
-      trusted ? null : new DeadlineQueue(o.cacheTimeoutMs),
-      this.#c,
-    );
     const prefix = {} as Record<CacheType, string>;
     for (const type of CACHE_TYPES) prefix[type] = `${o.namespace}${CACHE_KEY_PREFIX[type]}:`;
     this.#prefix = Object.freeze(prefix);
     this.#operating = o.operatingState;
-    this.#s = {
+    const s: SharedState = {
       safety: o.safetyState,
       policy: SAFETY_POLICY[o.safetyState],
       ttl: this.#ttlTable(),
       closing: false,
     };
-    this.#positions = new PositionCache(this.#g, db, this.#prefix.position, this.#c.position, this.#s);
+    this.#s = s;
+    this.#g = new GuardedCache({
+      client,
+      breaker: this.#breaker,
+      deadlines: trusted ? null : new DeadlineQueue(o.cacheTimeoutMs),
+      counters: this.#c,
+      typeOf: (key) => typeOfKey(key, prefix),
+      stopDraining: () => s.closing || !s.policy.cacheEnabled,
+    });
+    this.#positions = new PositionCache(this.#g, db, this.#prefix.position, this.#s);
     this.#unsubscribeBreaker = this.#breaker.onStateChange((to, from) => this.#onCircuitChange(to, from));
     if (o.metricsIntervalMs > 0) {
       this.#metricsTimer = setInterval(() => this.publishMetrics(), o.metricsIntervalMs);
@@ -183,21 +190,16 @@ export class CacheManager {
   // ---------------------------------------------------------------- prices
 
   /** The cached price hash, or null (miss, open circuit, cache error, LOCKDOWN). Never reads the DB. */
-  async getPrice(symbol: string): Promise<CacheHash | null> {
-    const sym = validateSymbol(symbol);
-    assertOpen(this.#s);
-    if (!this.#s.policy.cacheEnabled || !this.#breaker.canExecute()) return null;
-    let hash: CacheHash | null;
+  getPrice(symbol: string): Promise<CacheHash | null> {
+    let key: string;
     try {
-      hash = await this.#g.timed(this.#client.get(this.#prefix.price + sym));
-    } catch {
-      this.#g.failed(PRICE);
-      return null;
+      key = this.#prefix.price + validateSymbol(symbol);
+      assertOpen(this.#s);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    this.#breaker.recordSuccess();
-    if (hash === null) this.#c.price.misses++;
-    else this.#c.price.hits++;
-    return hash;
+    if (!this.#s.policy.cacheEnabled) return Promise.resolve(null);
+    return this.#g.read(PRICE, key, null); // no async frame of its own: this is the hot path
   }
 
   /**
@@ -234,18 +236,8 @@ export class CacheManager {
   async getCached(type: CacheType, id: string): Promise<CacheHash | null> {
     const key = this.#key(type, id);
     assertOpen(this.#s);
-    if (!this.#s.policy.cacheEnabled || !this.#breaker.canExecute()) return null;
-    let hash: CacheHash | null;
-    try {
-      hash = await this.#g.timed(this.#client.get(key));
-    } catch {
-      this.#g.failed(type);
-      return null;
-    }
-    this.#breaker.recordSuccess();
-    if (hash === null) this.#c[type].misses++;
-    else this.#c[type].hits++;
-    return hash;
+    if (!this.#s.policy.cacheEnabled) return null;
+    return this.#g.read(type, key, null);
   }
 
   /** Caches `hash` under `type`/`id` with that type's TTL. Same errors as `pushPrice`. */
@@ -403,12 +395,7 @@ export class CacheManager {
       });
     } else if (to === CircuitState.CLOSED) {
       this.#publish(EventType.BROKER_RECONNECT, Priority.P1_HIGH, { from, to });
-      if (this.#g.deferredCount > 0) {
-        void this.#g.drainDeferred(
-          (key) => typeOfKey(key, this.#prefix),
-          () => this.#s.closing || !this.#s.policy.cacheEnabled,
-        );
-      }
+      this.#g.drainPending(); // keys marked while the probe was out
     }
   }
 

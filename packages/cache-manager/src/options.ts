@@ -1,9 +1,11 @@
-import type { CircuitBreaker } from "@qts/cache";
+import { type CircuitBreaker, InMemoryCacheClient } from "@qts/cache";
 import {
   CACHE_TYPES,
+  type CacheClient,
   type CacheType,
   type Clock,
   type EventSink,
+  isNamespacedCacheClient,
   isOperatingState,
   isSafetyState,
   type OperatingState,
@@ -24,6 +26,12 @@ export interface CacheManagerOptions {
   metricsIntervalMs?: number | undefined;
   /** Prefix of every key this manager writes, inside the client's own namespace (default ""). */
   namespace?: string | undefined;
+  /**
+   * Accept an empty `namespace` over a shared client whose own namespace is empty too (default false): the
+   * manager's keys would then be `pos:*`, `price:*`, ... of the whole database, and LOCKDOWN or `flush()` would
+   * remove other applications' keys under those prefixes.
+   */
+  allowEmptyNamespace?: boolean | undefined;
   /** `source` of published events (default "cache-manager"). */
   source?: string | undefined;
   /** Deadline of one cache call in ms; a call that takes longer counts as a failure (default 100). */
@@ -45,6 +53,7 @@ export interface ResolvedOptions {
   readonly ttlOverridesMs: Readonly<Partial<Record<CacheType, number>>>;
   readonly metricsIntervalMs: number;
   readonly namespace: string;
+  readonly allowEmptyNamespace: boolean;
   readonly source: string;
   readonly cacheTimeoutMs: number;
   readonly flushTimeoutMs: number;
@@ -82,6 +91,10 @@ export function resolveOptions(options: CacheManagerOptions): ResolvedOptions {
   if (typeof namespace !== "string" || CONTROL_CHARS.test(namespace)) {
     throw new ValidationError("namespace", namespace, "must be a string without control characters");
   }
+  const allowEmptyNamespace = options.allowEmptyNamespace ?? false;
+  if (typeof allowEmptyNamespace !== "boolean") {
+    throw new ValidationError("allowEmptyNamespace", allowEmptyNamespace, "must be a boolean");
+  }
   const source = options.source ?? "cache-manager";
   if (typeof source !== "string" || source === "")
     throw new ValidationError("source", source, "must be a non-empty string");
@@ -96,6 +109,7 @@ export function resolveOptions(options: CacheManagerOptions): ResolvedOptions {
     ttlOverridesMs: Object.freeze(overrides),
     metricsIntervalMs: positiveMs(options.metricsIntervalMs, "metricsIntervalMs", 10_000, true),
     namespace,
+    allowEmptyNamespace,
     source,
     cacheTimeoutMs: positiveMs(options.cacheTimeoutMs, "cacheTimeoutMs", 100),
     flushTimeoutMs: positiveMs(options.flushTimeoutMs, "flushTimeoutMs", 5000),
@@ -103,6 +117,24 @@ export function resolveOptions(options: CacheManagerOptions): ResolvedOptions {
     safetyState,
     operatingState,
   });
+}
+
+/**
+ * Refuses (`ValidationError` on `namespace`) an empty manager namespace over a namespaced client whose own
+ * namespace is empty, unless `allowEmptyNamespace`. An `InMemoryCacheClient` is exempt: its store belongs to
+ * this process, so no other application's keys can be under it.
+ */
+export function assertNamespaceSafe(client: CacheClient, o: ResolvedOptions): void {
+  if (o.namespace !== "" || o.allowEmptyNamespace) return;
+  if (!isNamespacedCacheClient(client) || client.namespace !== "") return;
+  if (client instanceof InMemoryCacheClient) return;
+  throw new ValidationError(
+    "namespace",
+    o.namespace,
+    "is empty and so is the client's namespace: this manager's keys (pos:*, price:*, ...) would be shared " +
+      "with every application on the database, and LOCKDOWN would delete theirs; give the client or the " +
+      "manager a namespace, or pass allowEmptyNamespace: true",
+  );
 }
 
 /**

@@ -1,6 +1,4 @@
-import { CircuitState } from "@qts/cache";
 import {
-  type CacheHash,
   CacheType,
   type DataSourceAdapter,
   DataSourceError,
@@ -12,7 +10,6 @@ import type { GuardedCache } from "./guarded-cache.js";
 import { KeyedSerializer, SingleFlight } from "./keyed-tasks.js";
 import { PositionMemo } from "./position-memo.js";
 import { assertDbWritable, type SharedState } from "./shared-state.js";
-import type { Counters } from "./stats.js";
 
 const { POSITION } = CacheType;
 
@@ -24,7 +21,6 @@ export class PositionCache {
   readonly #g: GuardedCache;
   readonly #db: DataSourceAdapter;
   readonly #prefix: string;
-  readonly #counters: Counters;
   readonly #s: SharedState;
   readonly #flights = new SingleFlight<Position | null>();
   readonly #writes = new KeyedSerializer();
@@ -32,43 +28,21 @@ export class PositionCache {
   readonly #generation = new Map<string, number>();
   readonly #memo = new PositionMemo();
 
-  constructor(
-    g: GuardedCache,
-    db: DataSourceAdapter,
-    prefix: string,
-    counters: Counters,
-    state: SharedState,
-  ) {
+  constructor(g: GuardedCache, db: DataSourceAdapter, prefix: string, state: SharedState) {
     this.#g = g;
     this.#db = db;
     this.#prefix = prefix;
-    this.#counters = counters;
     this.#s = state;
   }
 
   async get(sym: string): Promise<Position | null> {
-    const g = this.#g;
-    if (!this.#s.policy.cacheEnabled || !g.breaker.canExecute()) return this.#load(sym, false, false);
-    let hash: CacheHash | null;
-    try {
-      hash = await g.timed(g.client.get(this.#prefix + sym));
-    } catch {
-      g.failed(POSITION);
-      return this.#load(sym, false, false);
-    }
-    g.breaker.recordSuccess();
-    const counters = this.#counters;
-    if (hash === null) {
-      counters.misses++;
-      return this.#load(sym, true, false);
-    }
+    if (!this.#s.policy.cacheEnabled) return this.#load(sym, false, false);
+    const hash = await this.#g.read(POSITION, this.#prefix + sym, undefined);
+    if (hash === undefined) return this.#load(sym, false, false);
+    if (hash === null) return this.#load(sym, true, false);
     const decoded = this.#memo.decode(sym, hash);
-    if (decoded !== null) {
-      counters.hits++;
-      return decoded;
-    }
-    counters.misses++;
-    counters.errors++;
+    if (decoded !== null) return decoded;
+    this.#g.undecodable(POSITION);
     return this.#load(sym, true, true);
   }
 
@@ -100,8 +74,8 @@ export class PositionCache {
     }
     if (!s.policy.cacheEnabled) return true;
     const key = this.#prefix + sym;
-    if (this.#g.breaker.state === CircuitState.OPEN) {
-      this.#g.remember(key); // no cache call while OPEN; the old entry is deleted once the cache is back
+    if (this.#g.circuitOpen) {
+      this.#g.remember(key); // no cache call while OPEN: pending (not served) until the probe deletes it
       return true;
     }
     let fresh: Position | null = null;

@@ -68,7 +68,7 @@ describe("circuit breaker around every cache call", () => {
     expect(manager.isCircuitOpen()).toBe(false);
 
     // Concurrent callers during the probe: exactly one real cache call, the others fall back.
-    faulty.modes.get = "hang";
+    faulty.mode = "hang"; // the probe's recovery deletes hang too
     const probe = manager.getPrice("A");
     const others = await Promise.all([
       manager.getPosition("AAPL"),
@@ -87,7 +87,7 @@ describe("circuit breaker around every cache call", () => {
       to: "OPEN",
     });
 
-    faulty.modes.get = "ok";
+    faulty.mode = "ok";
     clock.advance(1000);
     await manager.pushPrice("A", { p: "1" }); // the probe succeeds
     expect(manager.circuitState).toBe(CircuitState.CLOSED);

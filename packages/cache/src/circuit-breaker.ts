@@ -1,4 +1,4 @@
-import { type Clock, systemClock, ValidationError } from "@qts/contracts";
+import { CacheUnavailableError, type Clock, systemClock, ValidationError } from "@qts/contracts";
 
 export const CircuitState = Object.freeze({
   CLOSED: "CLOSED",
@@ -24,16 +24,31 @@ export interface CircuitBreakerOptions {
 export type CircuitStateListener = (to: CircuitState, from: CircuitState) => void;
 
 /**
+ * What `admit()` hands out: `REFUSED` (0) when the call may not go ahead, otherwise a positive number to give
+ * back to `recordSuccess(token)` / `recordFailure(token)`.
+ */
+export type CallToken = number;
+export const REFUSED: CallToken = 0;
+
+/**
  * CLOSED -(failures >= threshold)-> OPEN -(recovery elapsed)-> HALF_OPEN; HALF_OPEN -success-> CLOSED,
  * HALF_OPEN -failure-> OPEN. Failures are counted consecutively and reset by a success. In HALF_OPEN exactly
  * one caller at a time is admitted as the probe: `canExecute()` returns true once and false to everyone
  * else until that probe records its success or failure.
  *
- * A success that arrives while OPEN (from a call admitted before the circuit opened) resets the failure count
- * but does not close the circuit: only a probe after the recovery time does. A failure while OPEN restarts the
- * recovery wait. Bad options throw `ValidationError`.
+ * **Call tokens.** `execute(fn)` owns the whole protocol. Callers that want the allocation-free path use
+ * `admit()` and pass its token to `recordSuccess(token)` / `recordFailure(token)`. A token belongs to one
+ * epoch of the circuit (a new epoch starts whenever the circuit opens and whenever a probe is admitted), and
+ * only a result from the current epoch counts: in HALF_OPEN only the admitted probe's result can close or
+ * re-open the circuit, and a late result of a call admitted before the circuit opened changes nothing
+ * (neither the state, nor the failure count, nor the recovery wait).
  *
- * The hot path (`canExecute` + `recordSuccess` while CLOSED) is two field reads and no allocation.
+ * Without a token (`canExecute()` then `recordSuccess()`), the SPEC semantics of stage 1 hold: a success in
+ * HALF_OPEN closes the circuit whoever reports it; a success that arrives while OPEN resets the failure count
+ * but does not close the circuit; a failure while OPEN restarts the recovery wait. Bad options throw
+ * `ValidationError`.
+ *
+ * The hot path (`admit`/`canExecute` + `recordSuccess` while CLOSED) is a few field reads and no allocation.
  */
 export class CircuitBreaker {
   readonly failureThreshold: number;
@@ -46,6 +61,8 @@ export class CircuitBreaker {
   #openedAt = 0;
   #probeInFlight = false;
   #probeStartedAt = 0;
+  /** Tokens of the current epoch are the only ones whose results count. */
+  #epoch = 1;
   readonly #listeners = new Set<CircuitStateListener>();
 
   constructor(options: CircuitBreakerOptions = {}) {
@@ -89,16 +106,29 @@ export class CircuitBreaker {
 
   /** True when a call may go ahead. In HALF_OPEN only the single probe gets true. */
   canExecute(): boolean {
-    if (this.#state === CircuitState.CLOSED) return true;
+    return this.admit() !== REFUSED;
+  }
+
+  /**
+   * Admits a call: `REFUSED` (0) when it may not go ahead, otherwise its token. In HALF_OPEN only the single
+   * probe gets a token (see `isProbe`).
+   */
+  admit(): CallToken {
+    if (this.#state === CircuitState.CLOSED) return this.#epoch;
     if (this.#state === CircuitState.OPEN) {
-      if (!this.#recoveryElapsed()) return false;
+      if (!this.#recoveryElapsed()) return REFUSED;
       this.#transition(CircuitState.HALF_OPEN);
     }
     const now = this.#clock.now();
-    if (this.#probeInFlight && now - this.#probeStartedAt < this.probeTimeoutMs) return false;
+    if (this.#probeInFlight && now - this.#probeStartedAt < this.probeTimeoutMs) return REFUSED;
     this.#probeInFlight = true;
     this.#probeStartedAt = now;
-    return true;
+    return ++this.#epoch;
+  }
+
+  /** True when `token` is the HALF_OPEN probe's: its result decides whether the circuit closes. */
+  isProbe(token: CallToken): boolean {
+    return token === this.#epoch && this.#probeInFlight && this.#state === CircuitState.HALF_OPEN;
   }
 
   /** Whether a HALF_OPEN probe has been admitted and has not reported yet. */
@@ -106,7 +136,28 @@ export class CircuitBreaker {
     return this.#probeInFlight;
   }
 
-  recordSuccess(): void {
+  /**
+   * Runs `fn` under the breaker: rejects with `CacheUnavailableError` when refused (nothing runs), otherwise
+   * records `fn`'s outcome with its token and settles as `fn` did. `fn` is told whether it is the HALF_OPEN
+   * probe, so it can do what must happen before the circuit reports CLOSED (its success closes it).
+   */
+  async execute<T>(fn: (probe: boolean) => Promise<T> | T): Promise<T> {
+    const token = this.admit();
+    if (token === REFUSED) throw new CacheUnavailableError(`circuit ${this.#state}: call refused`);
+    let result: T;
+    try {
+      result = await fn(this.isProbe(token));
+    } catch (error) {
+      this.recordFailure(token);
+      throw error;
+    }
+    this.recordSuccess(token);
+    return result;
+  }
+
+  /** A call succeeded; with a token, only a call of the current epoch counts (see the class comment). */
+  recordSuccess(token?: CallToken): void {
+    if (token !== undefined && token !== this.#epoch) return;
     this.#failureCount = 0;
     if (this.#state === CircuitState.HALF_OPEN) {
       this.#probeInFlight = false;
@@ -114,7 +165,9 @@ export class CircuitBreaker {
     }
   }
 
-  recordFailure(): void {
+  /** A call failed; with a token, only a call of the current epoch counts (see the class comment). */
+  recordFailure(token?: CallToken): void {
+    if (token !== undefined && token !== this.#epoch) return;
     this.#failureCount++;
     this.#lastFailureAt = this.#clock.now();
     if (this.#state === CircuitState.HALF_OPEN) {
@@ -129,15 +182,17 @@ export class CircuitBreaker {
   }
 
   /**
-   * Releases a HALF_OPEN probe slot without judging the dependency (e.g. the probe call was skipped).
-   * No-op in other states.
+   * Releases a HALF_OPEN probe slot without judging the dependency (e.g. the probe call was skipped); with a
+   * token, only when it is the probe's. No-op in other states.
    */
-  releaseProbe(): void {
+  releaseProbe(token?: CallToken): void {
+    if (token !== undefined && !this.isProbe(token)) return;
     this.#probeInFlight = false;
   }
 
   /** Back to CLOSED with no failures (operator action). */
   reset(): void {
+    this.#epoch++;
     this.#failureCount = 0;
     this.#openedAt = 0;
     this.#probeInFlight = false;
@@ -155,6 +210,7 @@ export class CircuitBreaker {
   }
 
   #open(): void {
+    this.#epoch++; // results of calls admitted before now are late: they no longer count
     this.#openedAt = this.#clock.now();
     this.#transition(CircuitState.OPEN);
   }

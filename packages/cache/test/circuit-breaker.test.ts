@@ -1,6 +1,6 @@
-import { ManualClock, ValidationError } from "@qts/contracts";
+import { CacheUnavailableError, ManualClock, ValidationError } from "@qts/contracts";
 import { describe, expect, it } from "vitest";
-import { CircuitBreaker, CircuitState } from "../src/index.js";
+import { CircuitBreaker, CircuitState, REFUSED } from "../src/index.js";
 
 function setup(
   options: { failureThreshold?: number; recoveryTimeoutMs?: number; probeTimeoutMs?: number } = {},
@@ -219,6 +219,119 @@ describe("CircuitBreaker", () => {
     breaker.recordFailure();
     expect(breaker.canExecute()).toBe(true);
     expect(breaker.canExecute()).toBe(false);
+  });
+
+  describe("call tokens", () => {
+    it("a late success of a call admitted before the circuit opened does not close it in HALF_OPEN", () => {
+      const { breaker, clock, changes } = setup();
+      const late = breaker.admit();
+      expect(late).not.toBe(REFUSED);
+      fail(breaker, 5);
+      clock.advance(60_000);
+      const probe = breaker.admit();
+      expect(probe).not.toBe(REFUSED);
+      expect(breaker.isProbe(probe)).toBe(true);
+      expect(breaker.isProbe(late)).toBe(false);
+      breaker.recordSuccess(late);
+      expect(breaker.state).toBe(CircuitState.HALF_OPEN);
+      expect(breaker.probeInFlight).toBe(true);
+      expect(breaker.admit()).toBe(REFUSED); // the probe is still out
+      breaker.recordSuccess(probe);
+      expect(breaker.state).toBe(CircuitState.CLOSED);
+      expect(changes.at(-1)).toEqual([CircuitState.CLOSED, CircuitState.HALF_OPEN]);
+    });
+
+    it("a late failure does not re-open a HALF_OPEN circuit, nor restart the wait while OPEN", () => {
+      const { breaker, clock } = setup();
+      const late = [breaker.admit(), breaker.admit()];
+      fail(breaker, 5);
+      clock.advance(59_000);
+      breaker.recordFailure(late[0]);
+      clock.advance(1_000);
+      const probe = breaker.admit();
+      expect(breaker.isProbe(probe)).toBe(true);
+      breaker.recordFailure(late[1]);
+      expect(breaker.state).toBe(CircuitState.HALF_OPEN);
+      expect(breaker.failureCount).toBe(5);
+      breaker.recordFailure(probe);
+      expect(breaker.state).toBe(CircuitState.OPEN);
+      expect(breaker.failureCount).toBe(6);
+    });
+
+    it("a lost probe's late result does not decide for the probe that replaced it", () => {
+      const { breaker, clock } = setup({ recoveryTimeoutMs: 1000, probeTimeoutMs: 300 });
+      fail(breaker, 5);
+      clock.advance(1000);
+      const lost = breaker.admit();
+      clock.advance(300);
+      const probe = breaker.admit();
+      expect(probe).not.toBe(REFUSED);
+      expect(breaker.isProbe(lost)).toBe(false);
+      breaker.recordSuccess(lost);
+      expect(breaker.state).toBe(CircuitState.HALF_OPEN);
+      breaker.releaseProbe(lost); // not the probe's token: no effect
+      expect(breaker.admit()).toBe(REFUSED);
+      breaker.releaseProbe(probe);
+      expect(breaker.probeInFlight).toBe(false);
+    });
+
+    it("CLOSED calls share a token; results of the current epoch count as without a token", () => {
+      const { breaker } = setup();
+      const a = breaker.admit();
+      const b = breaker.admit();
+      expect(a).toBe(b);
+      for (let i = 0; i < 4; i++) breaker.recordFailure(a);
+      breaker.recordSuccess(b);
+      expect(breaker.failureCount).toBe(0);
+      fail(breaker, 5);
+      expect(breaker.state).toBe(CircuitState.OPEN);
+      expect(breaker.admit()).toBe(REFUSED);
+    });
+
+    it("execute runs fn, records its outcome, tells the probe it is one, and refuses while OPEN", async () => {
+      const { breaker, clock } = setup({ failureThreshold: 2 });
+      const seen: boolean[] = [];
+      const seven = (probe: boolean) => {
+        seen.push(probe);
+        return 7;
+      };
+      expect(await breaker.execute(seven)).toBe(7);
+      const boom = new Error("boom");
+      await expect(breaker.execute(() => Promise.reject(boom))).rejects.toBe(boom);
+      expect(breaker.failureCount).toBe(1);
+      await expect(breaker.execute(() => Promise.reject(boom))).rejects.toBe(boom);
+      expect(breaker.state).toBe(CircuitState.OPEN);
+      let ran = false;
+      await expect(breaker.execute(() => (ran = true))).rejects.toBeInstanceOf(CacheUnavailableError);
+      expect(ran).toBe(false);
+      clock.advance(60_000);
+      let release!: () => void;
+      const probe = breaker.execute(async (isProbe) => {
+        seen.push(isProbe);
+        await new Promise<void>((r) => (release = r));
+        return "probed";
+      });
+      await expect(breaker.execute(() => 1)).rejects.toBeInstanceOf(CacheUnavailableError);
+      expect(breaker.state).toBe(CircuitState.HALF_OPEN);
+      release();
+      expect(await probe).toBe("probed");
+      expect(breaker.state).toBe(CircuitState.CLOSED);
+      expect(seen).toEqual([false, true]);
+    });
+
+    it("execute: a call that started before the circuit opened and succeeds late does not close it", async () => {
+      const { breaker, clock } = setup({ failureThreshold: 1, recoveryTimeoutMs: 100 });
+      let finish!: () => void;
+      const slow = breaker.execute(() => new Promise<void>((r) => (finish = r)));
+      breaker.recordFailure(breaker.admit());
+      expect(breaker.state).toBe(CircuitState.OPEN);
+      clock.advance(100);
+      expect(breaker.state).toBe(CircuitState.HALF_OPEN);
+      finish();
+      await slow;
+      expect(breaker.state).toBe(CircuitState.HALF_OPEN);
+      expect(breaker.canExecute()).toBe(true); // the slot was still free: the late call was not the probe
+    });
   });
 
   it("rejects invalid options with ValidationError", () => {
