@@ -4,6 +4,7 @@ import {
   type CacheClient,
   type CacheType,
   type Clock,
+  declaresCommandTimeout,
   type EventSink,
   isNamespacedCacheClient,
   isOperatingState,
@@ -137,13 +138,7 @@ export function assertNamespaceSafe(client: CacheClient, o: ResolvedOptions): vo
   );
 }
 
-/**
- * The client's own per-command timeout, when it declares one: a `commandTimeoutMs` property, or the
- * `socketTimeoutMs` of a `config: CacheConfig` it exposes (`RedisCacheClient` has both and enforces the limit
- * on every operation itself).
- */
+/** The client's own per-operation deadline when it declares one (`DeclaresCommandTimeout`, e.g. Redis). */
 export function declaredClientTimeoutMs(client: object): number | null {
-  const c = client as { commandTimeoutMs?: unknown; config?: { socketTimeoutMs?: unknown } };
-  const value = c.commandTimeoutMs ?? (typeof c.config === "object" ? c.config?.socketTimeoutMs : undefined);
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : null;
+  return declaresCommandTimeout(client) ? client.commandTimeoutMs : null;
 }
