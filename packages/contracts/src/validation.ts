@@ -135,22 +135,40 @@ for (const name of DATE_SETTERS) {
 Object.freeze(ImmutableDate.prototype);
 
 /**
- * A point in time: a valid `Date`, an ISO-8601 string (see `parseIsoTime`) or epoch milliseconds, between
- * 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z (what PostgreSQL `timestamptz`, JavaScript and the
- * four-digit ISO form all hold exactly). Always returns a new, frozen `ImmutableDate`, so neither a caller's
- * later change to its own Date nor a change through the record can move a record's time.
+ * Any point in time JavaScript holds: a valid `Date`, an ISO-8601 string (see `parseIsoTime`) or epoch
+ * milliseconds. Returns epoch milliseconds. Used for query bounds; records use `validateDate`.
  */
-export function validateDate(value: unknown, field: string): Date {
+export function validateInstant(value: unknown, field: string): number {
   let ms: number;
   if (isDate(value)) ms = Date.prototype.getTime.call(value);
   else if (typeof value === "number") ms = Number.isFinite(value) ? value : Number.NaN;
   else if (typeof value === "string" && value.trim() !== "") ms = parseIsoTime(value);
   else throw new ValidationError(field, value, "must be a Date");
-  if (Number.isNaN(ms)) throw new ValidationError(field, value, "must be a valid date");
+  if (Number.isNaN(ms) || Number.isNaN(new Date(ms).getTime()))
+    throw new ValidationError(field, value, "must be a valid date");
+  return Math.trunc(ms) || 0;
+}
+
+/**
+ * A time a record may hold: as `validateInstant`, between 0001-01-01T00:00:00.000Z and
+ * 9999-12-31T23:59:59.999Z (what PostgreSQL `timestamptz`, JavaScript and the four-digit ISO form all hold
+ * exactly). Always returns a new, frozen `ImmutableDate`, so neither a caller's later change to its own
+ * Date nor a change through the record can move a record's time.
+ */
+export function validateDate(value: unknown, field: string): Date {
+  const ms = validateInstant(value, field);
   if (ms < MIN_DATE_MS || ms > MAX_DATE_MS) {
     throw new ValidationError(field, value, "must be between 0001-01-01 and 9999-12-31T23:59:59.999Z");
   }
   return Object.freeze(new ImmutableDate(ms));
+}
+
+/**
+ * A query bound as an `ImmutableDate`, clamped to [`MIN_DATE_MS`, `MAX_DATE_MS` + 1]: no record lies
+ * outside, so the answer is the same, and every store can take the bound as a parameter.
+ */
+export function queryBoundDate(ms: number): Date {
+  return Object.freeze(new ImmutableDate(Math.min(Math.max(ms, MIN_DATE_MS), MAX_DATE_MS + 1)));
 }
 
 /** As `validateDate`, with `null`/`undefined` meaning "no time". */

@@ -7,6 +7,7 @@ import {
   MAX_DATE_MS,
   MAX_TEXT_LENGTH,
   MIN_DATE_MS,
+  normalizeLedgerQuery,
   ohlcv,
   position,
   positionFromHash,
@@ -16,6 +17,7 @@ import {
   validateDate,
   validateSymbol,
   validateText,
+  validateTimeRange,
 } from "../src/index.js";
 import { expectValidation } from "./helpers.js";
 
@@ -143,5 +145,22 @@ describe("time bounds", () => {
     expectValidation(() => ohlcv({ ...BASE_BAR, time: value }), "time", value);
     expectValidation(() => ledgerEntry({ ...BASE_ENTRY, timestamp: value }), "timestamp", value);
     expectValidation(() => position({ ...BASE_POSITION, updatedAt: value }), "updatedAt", value);
+  });
+});
+
+describe("query bounds", () => {
+  it("accept any JavaScript time and are clamped to the range records can hold", () => {
+    const all = validateTimeRange(new Date(-8.64e15), new Date(8.64e15));
+    expect(all.start.getTime()).toBe(MIN_DATE_MS);
+    expect(all.end.getTime()).toBe(MAX_DATE_MS + 1);
+    const q = normalizeLedgerQuery({ start: new Date(-8.64e15), end: new Date(8.64e15) });
+    expect(q.start?.getTime()).toBe(MIN_DATE_MS);
+    expect(q.end?.getTime()).toBe(MAX_DATE_MS + 1);
+    const inside = validateTimeRange("2024-01-01", "2024-01-02");
+    expect(inside.end.toISOString()).toBe("2024-01-02T00:00:00.000Z");
+  });
+
+  it("compare start and end before clamping", () => {
+    expectValidation(() => validateTimeRange(new Date(8.64e15), new Date(8.6e15)), "start");
   });
 });
