@@ -6,7 +6,22 @@ export { Decimal };
 /** What a decimal field accepts: a Decimal, a decimal string (`"0.1"`, `"1e-12"`) or a finite number. */
 export type DecimalInput = Decimal | string | number;
 
-const ZERO = new Decimal(0);
+/**
+ * Freezes a Decimal and its digit array, so a record's value cannot be changed through it (decimal.js never
+ * changes an existing instance: every operation returns a new one). Returns the same instance.
+ */
+export function freezeDecimal(d: Decimal): Decimal {
+  const digits = (d as unknown as { d?: number[] | null }).d;
+  if (digits) Object.freeze(digits);
+  return Object.freeze(d);
+}
+
+function isFrozenDecimal(d: Decimal): boolean {
+  const digits = (d as unknown as { d?: number[] | null }).d;
+  return Object.isFrozen(d) && (!digits || Object.isFrozen(digits));
+}
+
+const ZERO = freezeDecimal(new Decimal(0));
 
 /**
  * Bounds every decimal field is held to, so that every store holds the value exactly and formatting it is
@@ -58,12 +73,14 @@ export function checkDecimalBounds(d: Decimal, field: string, value: unknown = d
 /**
  * Parses a decimal field exactly. Numbers go through their shortest round-trip string (so `0.1` is 0.1);
  * strings are parsed by decimal.js without rounding. NaN, ±Infinity and non-numeric strings are rejected.
- * Negative zero becomes zero. Values outside `DECIMAL_LIMITS` are rejected without being formatted.
+ * Negative zero becomes zero. Values outside `DECIMAL_LIMITS` are rejected without being formatted. The
+ * result is frozen (`freezeDecimal`); a Decimal given by the caller is copied first unless already frozen.
  */
 export function toDecimal(value: unknown, field: string): Decimal {
   let d: Decimal;
   if (Decimal.isDecimal(value)) {
-    d = value as Decimal;
+    // A copy: the record's value must not change when the caller's instance does (and is frozen, below).
+    d = isFrozenDecimal(value as Decimal) ? (value as Decimal) : new Decimal(value as Decimal);
   } else if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new ValidationError(field, value, "must be a finite number");
     d = new Decimal(value);
@@ -92,7 +109,7 @@ export function toDecimal(value: unknown, field: string): Decimal {
     throw new ValidationError(field, value, "must be a Decimal, a decimal string or a finite number");
   }
   if (!d.isFinite()) throw new ValidationError(field, value, "must be finite");
-  return d.isZero() ? ZERO : checkDecimalBounds(d, field, value);
+  return d.isZero() ? ZERO : freezeDecimal(checkDecimalBounds(d, field, value));
 }
 
 /** As `toDecimal`, and the value must be >= 0. */
