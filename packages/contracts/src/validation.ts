@@ -11,6 +11,14 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
+ * True when `text` holds a UTF-16 surrogate half without its partner: UTF-8 (PostgreSQL, Redis, Sheets)
+ * cannot encode it, so each store would keep something else (U+FFFD, raw bytes) and the stores disagree.
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/**
  * A symbol: a string with no control characters anywhere (a trailing `\n` or `\t` is bad data, not padding),
  * trimmed of surrounding spaces, then non-empty and at most 64 characters. Returns the trimmed symbol.
  */

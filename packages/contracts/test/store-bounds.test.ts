@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+  cacheKey,
   DECIMAL_LIMITS,
   Decimal,
   decimalToPlain,
@@ -103,6 +104,12 @@ describe("text every store holds", () => {
     expectValidation(() => tick({ ...BASE_TICK, symbol: bad }), "symbol", bad);
     expectValidation(() => ohlcv({ ...BASE_BAR, symbol: bad }), "symbol", bad);
     expectValidation(() => position({ ...BASE_POSITION, symbol: bad }), "symbol", bad);
+  });
+
+  it("cache keys refuse a lone surrogate too (Redis would store U+FFFD: two ids, one key)", () => {
+    expectValidation(() => cacheKey("position", "AB\ud800"), "id", "AB\ud800");
+    expectValidation(() => cacheKey("position", "AB\udbff"), "id", "AB\udbff");
+    expect(cacheKey("position", "😀")).toBe("pos:😀");
   });
 
   it("keeps proper surrogate pairs, other Unicode and control characters other than NUL in free text", () => {
