@@ -1,3 +1,4 @@
+import { urlUserInfoProblem } from "./dsn.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { freezeRedacted, redactUrl } from "./redact.js";
 
@@ -84,6 +85,11 @@ export function cacheConfig(partial: Loose<CacheConfig> = {}): CacheConfig {
 function parseRedisUrl(url: string, variable: string, issues: ConfigIssue[]): Partial<CacheConfig> {
   const text = String(url);
   const shown = redactUrl(text);
+  const ambiguous = /^rediss?:\/\//i.test(text) ? urlUserInfoProblem(text) : null;
+  if (ambiguous !== null) {
+    issues.push({ variable, value: shown, reason: ambiguous });
+    return {};
+  }
   let u: URL;
   try {
     u = new URL(text);

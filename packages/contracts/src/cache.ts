@@ -1,4 +1,5 @@
 import { ValidationError } from "./errors.js";
+import { hasLoneSurrogate } from "./validation.js";
 
 /** What a cache entry holds; each kind has its own key prefix and TTL. */
 export const CacheType = Object.freeze({
@@ -51,6 +52,8 @@ export function cacheKey(type: CacheType, id: string): string {
   const prefix = CACHE_KEY_PREFIX[validateCacheType(type)];
   if (typeof id !== "string" || id === "") throw new ValidationError("id", id, "must be a non-empty string");
   if (CONTROL_CHARS.test(id)) throw new ValidationError("id", id, "must not contain control characters");
+  // Redis would store U+FFFD for it: two different ids would share one key.
+  if (hasLoneSurrogate(id)) throw new ValidationError("id", id, "must not contain a lone UTF-16 surrogate");
   return `${prefix}:${id}`;
 }
 

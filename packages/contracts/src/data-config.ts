@@ -1,4 +1,5 @@
 import { type Loose, stripUndefined } from "./cache-config.js";
+import { postgresDsnProblem } from "./dsn.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { freezeRedacted, redactDsn } from "./redact.js";
 
@@ -61,7 +62,10 @@ export const DEFAULT_SHEETS_CONFIG: SheetsConfig = Object.freeze({
 
 export interface DataLayerConfig {
   readonly mode: DataSourceMode;
-  /** PostgreSQL connection string as `pg` takes it (TLS via `sslmode`). Redacted in every string form. */
+  /**
+   * PostgreSQL connection string: a `postgres://` URL or libpq key=value pairs (TLS via `sslmode`); see
+   * `postgresDsnToUrl`. Redacted in every string form.
+   */
   readonly dbDsn: string;
   readonly pool: ConnectionPoolConfig;
   readonly sheets: SheetsConfig;
@@ -107,17 +111,8 @@ function checkPool(pool: ConnectionPoolConfig, issues: ConfigIssue[], useEnvName
 
 function checkDsn(dsn: string, variable: string, issues: ConfigIssue[]): void {
   if (dsn === "") return;
-  if (/^postgres(ql)?:\/\//i.test(dsn)) {
-    try {
-      new URL(dsn);
-    } catch {
-      issues.push({ variable, value: redactDsn(dsn), reason: "is not a valid postgres:// URL" });
-    }
-    return;
-  }
-  if (!/^\s*\w+\s*=/.test(dsn)) {
-    issues.push({ variable, value: redactDsn(dsn), reason: "must be a postgres:// URL or key=value pairs" });
-  }
+  const reason = postgresDsnProblem(dsn);
+  if (reason !== null) issues.push({ variable, value: redactDsn(dsn), reason });
 }
 
 function build(input: DataLayerConfigInput, issues: ConfigIssue[], useEnvNames: boolean): DataLayerConfig {

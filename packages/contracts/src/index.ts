@@ -6,6 +6,7 @@ export * from "./clock.js";
 export * from "./codecs.js";
 export * from "./data-config.js";
 export * from "./decimal.js";
+export * from "./dsn.js";
 export * from "./env-vars.js";
 export * from "./errors.js";
 export * from "./events.js";

@@ -1,5 +1,5 @@
 import { ValidationError } from "./errors.js";
-import { validateDate, validateIntegerInRange, validateSymbol } from "./validation.js";
+import { queryBoundDate, validateInstant, validateIntegerInRange, validateSymbol } from "./validation.js";
 
 /** A half-open time range `[start, end)`. */
 export interface TimeRange {
@@ -9,11 +9,10 @@ export interface TimeRange {
 
 /** Validates `[start, end)`; `start > end` is a `ValidationError`, `start == end` is an empty range. */
 export function validateTimeRange(start: unknown, end: unknown): TimeRange {
-  const s = validateDate(start, "start");
-  const e = validateDate(end, "end");
-  if (s.getTime() > e.getTime())
-    throw new ValidationError("start", start, `must be <= end (${e.toISOString()})`);
-  return Object.freeze({ start: s, end: e });
+  const s = validateInstant(start, "start");
+  const e = validateInstant(end, "end");
+  if (s > e) throw new ValidationError("start", start, `must be <= end (${new Date(e).toISOString()})`);
+  return Object.freeze({ start: queryBoundDate(s), end: queryBoundDate(e) });
 }
 
 export interface LedgerQuery {
@@ -38,11 +37,13 @@ export function normalizeLedgerQuery(query: LedgerQuery | undefined): Normalized
   const q = query ?? {};
   if (typeof q !== "object" || q === null) throw new ValidationError("query", q, "must be an object");
   const symbol = q.symbol === undefined ? null : validateSymbol(q.symbol);
-  const start = q.start === undefined ? null : validateDate(q.start, "start");
-  const end = q.end === undefined ? null : validateDate(q.end, "end");
-  if (start && end && start.getTime() > end.getTime()) {
-    throw new ValidationError("start", q.start, `must be <= end (${end.toISOString()})`);
+  const startMs = q.start === undefined ? null : validateInstant(q.start, "start");
+  const endMs = q.end === undefined ? null : validateInstant(q.end, "end");
+  if (startMs !== null && endMs !== null && startMs > endMs) {
+    throw new ValidationError("start", q.start, `must be <= end (${new Date(endMs).toISOString()})`);
   }
+  const start = startMs === null ? null : queryBoundDate(startMs);
+  const end = endMs === null ? null : queryBoundDate(endMs);
   const limit =
     q.limit === undefined
       ? DEFAULT_LEDGER_LIMIT

@@ -7,6 +7,17 @@ export const MAX_SYMBOL_LENGTH = 64;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
+// With the `u` flag a paired surrogate is one astral code point; only a lone half is category Cs.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * True when `text` holds a UTF-16 surrogate half without its partner: UTF-8 (PostgreSQL, Redis, Sheets)
+ * cannot encode it, so each store would keep something else (U+FFFD, raw bytes) and the stores disagree.
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
 /**
  * A symbol: a string with no control characters anywhere (a trailing `\n` or `\t` is bad data, not padding),
  * trimmed of surrounding spaces, then non-empty and at most 64 characters. Returns the trimmed symbol.
@@ -15,6 +26,8 @@ export function validateSymbol(value: unknown, field = "symbol"): string {
   if (typeof value !== "string") throw new ValidationError(field, value, "must be a string");
   if (CONTROL_CHARS.test(value))
     throw new ValidationError(field, value, "must not contain control characters");
+  if (LONE_SURROGATE.test(value))
+    throw new ValidationError(field, value, "must not contain a lone UTF-16 surrogate");
   const symbol = value.trim();
   if (symbol === "") throw new ValidationError(field, value, "must not be empty");
   if (symbol.length > MAX_SYMBOL_LENGTH) {
@@ -23,10 +36,23 @@ export function validateSymbol(value: unknown, field = "symbol"): string {
   return symbol;
 }
 
-/** A free-text field (market, strategyTag, orderId, broker, source): any string, stored verbatim. */
+/** Longest accepted free-text field, in UTF-16 code units (a Sheets cell holds 50000 characters). */
+export const MAX_TEXT_LENGTH = 4096;
+
+/**
+ * A free-text field (market, strategyTag, orderId, broker, source): any string every store holds exactly,
+ * stored verbatim. Rejected: NUL (PostgreSQL text cannot hold it), a lone UTF-16 surrogate (PostgreSQL
+ * would store U+FFFD and Redis the raw half, so the stores would disagree) and more than
+ * `MAX_TEXT_LENGTH` code units.
+ */
 export function validateText(value: unknown, field: string, fallback = ""): string {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== "string") throw new ValidationError(field, value, "must be a string");
+  if (value.length > MAX_TEXT_LENGTH)
+    throw new ValidationError(field, value, `must be at most ${MAX_TEXT_LENGTH} characters`);
+  if (value.includes("\u0000")) throw new ValidationError(field, value, "must not contain NUL (U+0000)");
+  if (LONE_SURROGATE.test(value))
+    throw new ValidationError(field, value, "must not contain a lone UTF-16 surrogate");
   return value;
 }
 
@@ -72,20 +98,85 @@ function isDate(value: unknown): value is Date {
   return value instanceof Date || Object.prototype.toString.call(value) === "[object Date]";
 }
 
+/** Earliest accepted time: 0001-01-01T00:00:00.000Z. */
+export const MIN_DATE_MS = -62_135_596_800_000;
+/** Latest accepted time: 9999-12-31T23:59:59.999Z. */
+export const MAX_DATE_MS = 253_402_300_799_999;
+
+const DATE_SETTERS = [
+  "setDate",
+  "setFullYear",
+  "setHours",
+  "setMilliseconds",
+  "setMinutes",
+  "setMonth",
+  "setSeconds",
+  "setTime",
+  "setUTCDate",
+  "setUTCFullYear",
+  "setUTCHours",
+  "setUTCMilliseconds",
+  "setUTCMinutes",
+  "setUTCMonth",
+  "setUTCSeconds",
+  "setYear",
+] as const;
+
 /**
- * A point in time: a valid `Date`, an ISO-8601 string (see `parseIsoTime`) or epoch milliseconds. Always
- * returns a new `Date` (so a caller's later mutation of its own Date cannot change a record).
+ * The `Date` every record holds: a frozen `Date` whose setters throw `TypeError`, so no holder of a record
+ * (a caller, the memory store, a position shared through the CacheManager) can change its time through
+ * it. It is a real `Date` (`instanceof Date`, `pg` and `toISOString` work unchanged). Only an explicit
+ * `Date.prototype.setTime.call(d, ...)` gets past it; no JavaScript object can stop that.
  */
-export function validateDate(value: unknown, field: string): Date {
+export class ImmutableDate extends Date {}
+
+for (const name of DATE_SETTERS) {
+  Object.defineProperty(ImmutableDate.prototype, name, {
+    value: function immutable(): never {
+      throw new TypeError(`Cannot ${name}() on a record's time: records are immutable; make a new Date`);
+    },
+    writable: false,
+    enumerable: false,
+    configurable: false,
+  });
+}
+Object.freeze(ImmutableDate.prototype);
+
+/**
+ * Any point in time JavaScript holds: a valid `Date`, an ISO-8601 string (see `parseIsoTime`) or epoch
+ * milliseconds. Returns epoch milliseconds. Used for query bounds; records use `validateDate`.
+ */
+export function validateInstant(value: unknown, field: string): number {
   let ms: number;
   if (isDate(value)) ms = Date.prototype.getTime.call(value);
   else if (typeof value === "number") ms = Number.isFinite(value) ? value : Number.NaN;
   else if (typeof value === "string" && value.trim() !== "") ms = parseIsoTime(value);
   else throw new ValidationError(field, value, "must be a Date");
-  if (Number.isNaN(ms)) throw new ValidationError(field, value, "must be a valid date");
-  const date = new Date(ms);
-  if (Number.isNaN(date.getTime())) throw new ValidationError(field, value, "must be a valid date");
-  return date;
+  if (Number.isNaN(ms) || Number.isNaN(new Date(ms).getTime()))
+    throw new ValidationError(field, value, "must be a valid date");
+  return Math.trunc(ms) || 0;
+}
+
+/**
+ * A time a record may hold: as `validateInstant`, between 0001-01-01T00:00:00.000Z and
+ * 9999-12-31T23:59:59.999Z (what PostgreSQL `timestamptz`, JavaScript and the four-digit ISO form all hold
+ * exactly). Always returns a new, frozen `ImmutableDate`, so neither a caller's later change to its own
+ * Date nor a change through the record can move a record's time.
+ */
+export function validateDate(value: unknown, field: string): Date {
+  const ms = validateInstant(value, field);
+  if (ms < MIN_DATE_MS || ms > MAX_DATE_MS) {
+    throw new ValidationError(field, value, "must be between 0001-01-01 and 9999-12-31T23:59:59.999Z");
+  }
+  return Object.freeze(new ImmutableDate(ms));
+}
+
+/**
+ * A query bound as an `ImmutableDate`, clamped to [`MIN_DATE_MS`, `MAX_DATE_MS` + 1]: no record lies
+ * outside, so the answer is the same, and every store can take the bound as a parameter.
+ */
+export function queryBoundDate(ms: number): Date {
+  return Object.freeze(new ImmutableDate(Math.min(Math.max(ms, MIN_DATE_MS), MAX_DATE_MS + 1)));
 }
 
 /** As `validateDate`, with `null`/`undefined` meaning "no time". */

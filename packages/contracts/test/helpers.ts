@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { expect } from "vitest";
-import { Decimal, describeValue, ValidationError } from "../src/index.js";
+import { Decimal, describeValue, MAX_DATE_MS, MIN_DATE_MS, ValidationError } from "../src/index.js";
 
 /** fast-check runs per property: enough to find edge cases, fast enough for a 2-core shared machine. */
 export const RUNS = { numRuns: 300 } as const;
@@ -78,7 +78,12 @@ export function expectedDecimal(input: Decimal | string | number): Decimal {
 /** Symbols the factories accept unchanged: trimmed, 1..64 code units, no control characters. */
 export const symbolArb: fc.Arbitrary<string> = fc
   .string({ minLength: 1, maxLength: 64, unit: "binary" })
-  .filter((s) => s.length <= 64 && s.trim() === s && s !== "" && !hasControlCharacter(s));
+  .filter(
+    (s) => s.length <= 64 && s.trim() === s && s !== "" && !hasControlCharacter(s) && !LONE_SURROGATE.test(s),
+  );
+
+/** A UTF-16 surrogate half without its partner (with the `u` flag a proper pair is one code point). */
+export const LONE_SURROGATE = /\p{Cs}/u;
 
 function hasControlCharacter(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -88,6 +93,14 @@ function hasControlCharacter(s: string): boolean {
   return false;
 }
 
-export const dateArb: fc.Arbitrary<Date> = fc.date({ noInvalidDate: true });
+/** Times the factories accept: 0001-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z. */
+export const dateArb: fc.Arbitrary<Date> = fc.date({
+  noInvalidDate: true,
+  min: new Date(MIN_DATE_MS),
+  max: new Date(MAX_DATE_MS),
+});
 
-export const textArb: fc.Arbitrary<string> = fc.string({ maxLength: 40, unit: "binary" });
+/** Text the factories accept: any string without NUL or a lone surrogate. */
+export const textArb: fc.Arbitrary<string> = fc
+  .string({ maxLength: 40, unit: "binary" })
+  .filter((s) => !s.includes("\u0000") && !LONE_SURROGATE.test(s));

@@ -5,6 +5,7 @@ import {
   DataSourceMode,
   type EventSink,
   isDataSourceMode,
+  postgresDsnToUrl,
   redactDsn,
   redactUrl,
   warnUnknownQtsVariables,
@@ -172,7 +173,7 @@ export async function openDataStore(
 async function dropPgSchema(dsn: string, schema: string): Promise<void> {
   if (!SCHEMA.test(schema)) return;
   const { Client } = await import("pg");
-  const c = new Client({ connectionString: dsn, connectionTimeoutMillis: 5000 });
+  const c = new Client({ connectionString: postgresDsnToUrl(dsn), connectionTimeoutMillis: 5000 });
   await c.connect();
   try {
     await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

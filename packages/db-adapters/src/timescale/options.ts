@@ -3,6 +3,8 @@ import {
   ConfigError,
   type ConnectionPoolConfig,
   DEFAULT_POOL_CONFIG,
+  postgresDsnProblem,
+  postgresDsnToUrl,
   redactDsn,
   systemClock,
 } from "@qts/contracts";
@@ -11,7 +13,11 @@ import {
 export type TimescaleMode = "auto" | "require" | "off";
 
 export interface TimescaleAdapterOptions {
-  /** A PostgreSQL connection string as `pg` takes it (TLS via `sslmode`). Never logged unredacted. */
+  /**
+   * A PostgreSQL connection string: a `postgres://` URL or libpq key=value pairs (converted to the URL `pg`
+   * takes); TLS via `sslmode`. One that cannot be read unambiguously is a `ConfigError`. Never logged
+   * unredacted.
+   */
   dsn: string;
   /** Schema holding every table (created by `migrate()`); default "public". Letters, digits, `_`. */
   schema?: string | undefined;
@@ -40,6 +46,7 @@ export interface TimescaleAdapterOptions {
 }
 
 export interface ResolvedTimescaleOptions {
+  /** The connection string as a URL (key=value pairs converted). */
   readonly dsn: string;
   readonly schema: string;
   readonly pool: ConnectionPoolConfig;
@@ -81,6 +88,10 @@ export function resolveTimescaleOptions(options: TimescaleAdapterOptions): Resol
   const dsn = options?.dsn;
   if (typeof dsn !== "string" || dsn.trim() === "")
     bad("dsn", "", "a PostgreSQL connection string is required");
+  else {
+    const problem = postgresDsnProblem(dsn);
+    if (problem !== null) bad("dsn", dsn, problem);
+  }
   const schema = options?.schema ?? "public";
   if (!IDENTIFIER.test(schema)) bad("schema", schema, "must match [A-Za-z_][A-Za-z0-9_]* (max 63)");
   const pool: ConnectionPoolConfig = { ...DEFAULT_POOL_CONFIG, ...(options?.pool ?? {}) };
@@ -119,7 +130,7 @@ export function resolveTimescaleOptions(options: TimescaleAdapterOptions): Resol
       issues.map((i) => (i.variable === "dsn" ? { ...i, value: redactDsn(i.value) } : i)),
     );
   return Object.freeze({
-    dsn: dsn as string,
+    dsn: postgresDsnToUrl(dsn as string),
     schema,
     pool: Object.freeze(pool),
     connectTimeoutMs,
