@@ -31,6 +31,7 @@ import {
   resolveTimescaleOptions,
   type TimescaleAdapterOptions,
 } from "./options.js";
+import { checkout } from "./pool.js";
 import {
   type BarRow,
   type LedgerRow,
@@ -104,8 +105,10 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.#db.checkOpen();
     // Holding `minConnections` clients at once makes the pool open that many (idle ones are reused).
     const want = this.#o.pool.minConnections;
-    const clients = await Promise.all(Array.from({ length: want }, () => this.#db.pool.connect()));
-    for (const c of clients) c.release();
+    const clients = await Promise.allSettled(Array.from({ length: want }, () => checkout(this.#db.pool)));
+    for (const c of clients) if (c.status === "fulfilled") c.value.release();
+    const failed = clients.find((c) => c.status === "rejected");
+    if (failed) throw this.#db.error(failed.reason, "warmUp");
   }
 
   async fetchPositions(): Promise<Position[]> {

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryConfig } from "pg";
 import { MIGRATIONS, type MigrationContext, type SqlRunner } from "./migrations.js";
+import { checkout } from "./pool.js";
 
 export type StorageKind = "timescaledb" | "plain";
 
@@ -56,7 +57,8 @@ async function timescaleUsable(run: SqlRunner, mode: MigrateSettings["timescale"
  * the second waits, then finds nothing left to do. Idempotent.
  */
 export async function runMigrations(pool: Pool, settings: MigrateSettings): Promise<MigrationResult> {
-  const client: PoolClient = await pool.connect();
+  const held = await checkout(pool);
+  const client: PoolClient = held.client;
   const run: SqlRunner = (text, values = []) =>
     client.query({ text, values, query_timeout: settings.statementTimeoutMs } as QueryConfig);
   const s = `"${settings.schema}"`;
@@ -125,6 +127,6 @@ export async function runMigrations(pool: Pool, settings: MigrateSettings): Prom
     throw error;
   } finally {
     // A client whose session state is unknown (lock or timeout not reset) is discarded, not reused.
-    client.release(broken ? true : undefined);
+    held.release(broken ? true : undefined);
   }
 }
