@@ -33,6 +33,12 @@ export interface TimescaleAdapterOptions {
   bulkTimeoutMs?: number | undefined;
   /** Keep the 5m..1d rollups of 1m bars current on ingest (default true). */
   maintainRollups?: boolean | undefined;
+  /**
+   * Named prepared statements (default true). `false` runs every statement unnamed, for PgBouncer in transaction
+   * pooling (< 1.21, or without `max_prepared_statements`). Also set by the DSN parameter
+   * `qts_prepared_statements=off` (stripped before pg sees the DSN).
+   */
+  preparedStatements?: boolean | undefined;
   /** Sets `updatedAt` of positions (default: system clock). */
   clock?: Clock | undefined;
   /** Reported as `name` and as the health source (default "timescale"). */
@@ -51,6 +57,8 @@ export interface ResolvedTimescaleOptions {
   readonly insertBatchRows: number;
   readonly bulkTimeoutMs: number;
   readonly maintainRollups: boolean;
+  /** False: every statement unnamed, no `DEALLOCATE ALL` on connect (PgBouncer transaction pooling). */
+  readonly preparedStatements: boolean;
   readonly clock: Clock;
   readonly name: string;
 }
@@ -74,13 +82,78 @@ function intervalDays(text: string): number {
   return n * (days[unit] ?? 0);
 }
 
+/** The DSN parameter that turns named prepared statements off (`off`/`false`/`0`) or on (`on`/`true`/`1`). */
+export const PREPARED_STATEMENTS_PARAM = "qts_prepared_statements";
+const PARAM_VALUES: Record<string, boolean> = {
+  on: true,
+  true: true,
+  "1": true,
+  off: false,
+  false: false,
+  "0": false,
+};
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Takes `qts_prepared_statements=...` out of a DSN (URL query or libpq `key=value` form), so pg never sees a
+ * parameter it does not know. Returns the DSN without it and the raw value (undefined when absent).
+ */
+export function takeDsnParam(dsn: string): { dsn: string; value: string | undefined } {
+  const name = PREPARED_STATEMENTS_PARAM;
+  let value: string | undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dsn.trim())) {
+    const q = dsn.indexOf("?");
+    if (q < 0) return { dsn, value };
+    const hash = dsn.indexOf("#", q);
+    const query = dsn.slice(q + 1, hash < 0 ? undefined : hash);
+    const kept = query.split("&").filter((pair) => {
+      const [k, v = ""] = pair.split("=");
+      if (safeDecode(k ?? "") !== name) return true;
+      value = safeDecode(v);
+      return false;
+    });
+    const rest = kept.length > 0 ? `?${kept.join("&")}` : "";
+    return { dsn: dsn.slice(0, q) + rest + (hash < 0 ? "" : dsn.slice(hash)), value };
+  }
+  const re = new RegExp(`(^|\\s)${name}\\s*=\\s*('[^']*'|\\S*)`, "i");
+  const m = re.exec(dsn);
+  if (!m) return { dsn, value };
+  value = (m[2] ?? "").replace(/^'|'$/g, "");
+  const before = dsn.slice(0, m.index + (m[1] ?? "").length);
+  const after = dsn.slice(m.index + m[0].length);
+  return { dsn: `${before}${/\s$/.test(before) ? after.trimStart() : after}`.trim(), value };
+}
+
 export function resolveTimescaleOptions(options: TimescaleAdapterOptions): ResolvedTimescaleOptions {
   const issues: { variable: string; value: string; reason: string }[] = [];
   const bad = (variable: string, value: unknown, reason: string) =>
     issues.push({ variable, value: String(value), reason });
-  const dsn = options?.dsn;
-  if (typeof dsn !== "string" || dsn.trim() === "")
+  const given = options?.dsn;
+  if (typeof given !== "string" || given.trim() === "")
     bad("dsn", "", "a PostgreSQL connection string is required");
+  const { dsn, value: fromDsn } =
+    typeof given === "string" ? takeDsnParam(given) : { dsn: given, value: undefined };
+  let preparedStatements = options?.preparedStatements;
+  if (preparedStatements !== undefined && typeof preparedStatements !== "boolean")
+    bad("preparedStatements", preparedStatements, "must be true or false");
+  if (fromDsn !== undefined) {
+    const fromParam = PARAM_VALUES[fromDsn.toLowerCase()];
+    if (fromParam === undefined) bad(`dsn ${PREPARED_STATEMENTS_PARAM}`, fromDsn, "must be on or off");
+    else if (preparedStatements !== undefined && preparedStatements !== fromParam)
+      bad(
+        "preparedStatements",
+        preparedStatements,
+        `contradicts ${PREPARED_STATEMENTS_PARAM}=${fromDsn} in the DSN`,
+      );
+    else preparedStatements = fromParam;
+  }
   const schema = options?.schema ?? "public";
   if (!IDENTIFIER.test(schema)) bad("schema", schema, "must match [A-Za-z_][A-Za-z0-9_]* (max 63)");
   const pool: ConnectionPoolConfig = { ...DEFAULT_POOL_CONFIG, ...(options?.pool ?? {}) };
@@ -130,6 +203,7 @@ export function resolveTimescaleOptions(options: TimescaleAdapterOptions): Resol
     insertBatchRows,
     bulkTimeoutMs,
     maintainRollups: options?.maintainRollups ?? true,
+    preparedStatements: preparedStatements ?? true,
     clock: options?.clock ?? systemClock,
     name: options?.name ?? "timescale",
   });

@@ -31,10 +31,15 @@ export function createPool(o: ResolvedTimescaleOptions, onError: (error: Error) 
     types: TYPES,
     // A fresh connection starts with no prepared statements. Servers that keep one session across
     // connections (PGlite over pglite-socket, some poolers) would otherwise reject a re-used statement name.
-    // pg-pool >= 3.10 awaits this hook before handing the client out.
-    onConnect: async (client: pg.ClientBase) => {
-      await client.query("DEALLOCATE ALL");
-    },
+    // pg-pool >= 3.10 awaits this hook before handing the client out. Without named statements (PgBouncer in
+    // transaction pooling) there is nothing to clear, and a DEALLOCATE would hit some other server session.
+    ...(o.preparedStatements
+      ? {
+          onConnect: async (client: pg.ClientBase) => {
+            await client.query("DEALLOCATE ALL");
+          },
+        }
+      : {}),
   });
   // An idle client that loses its connection emits "error" on the pool; without a listener Node would crash.
   // pg-pool already drops such a client; new checkouts open fresh connections, so the pool recovers alone.

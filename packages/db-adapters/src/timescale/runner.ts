@@ -42,8 +42,12 @@ export class PgRunner {
     return mapPgError(error, what, this.#o.name, this.#o.dsn);
   }
 
-  /** A stable statement name per text, while the statement cache has room (then unnamed). */
+  /**
+   * A stable statement name per text, while the statement cache has room (then unnamed); always unnamed with
+   * `preparedStatements: false` (PgBouncer transaction pooling).
+   */
   named(text: string): string | undefined {
+    if (!this.#o.preparedStatements) return undefined;
     const cached = this.#names.get(text);
     if (cached) return cached;
     if (this.#names.size >= this.#o.pool.statementCacheSize) return undefined;
