@@ -1,5 +1,5 @@
 import { chownSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Client } from "pg";
 import { type PostgresBinaries, postgresBinaries } from "./binaries.js";
 import { removeDir, trackFile, trackProcess } from "./cleanup.js";
@@ -40,6 +40,11 @@ export interface PrivatePostgres {
 export interface StartPostgresOptions {
   /** Port to listen on; a free one by default. */
   port?: number;
+  /**
+   * Make a streaming replica of this running server instead of a new cluster: `pg_basebackup -R -X stream`
+   * (standby.signal + primary_conninfo), hot standby, read-only. Stop/kill it like any other instance.
+   */
+  replicaOf?: PrivatePostgres;
 }
 
 const START_ATTEMPTS = 3;
@@ -90,11 +95,20 @@ class PostgresInstance implements PrivatePostgres {
     return run("su", ["-s", "/bin/sh", this.bins.runAs, "-c", cmd], { cwd: this.root });
   }
 
-  async init(): Promise<void> {
+  async init(replicaOf?: PrivatePostgres): Promise<void> {
     if (this.bins.runAs !== null) {
       const uid = Number((await run("id", ["-u", this.bins.runAs])).stdout.trim());
       const gid = Number((await run("id", ["-g", this.bins.runAs])).stdout.trim());
       chownSync(this.root, uid, gid);
+    }
+    if (replicaOf !== undefined) {
+      // initdb's pg_hba.conf already trusts replication connections from 127.0.0.1; wal_level is replica.
+      const basebackup = join(dirname(this.bins.initdb), "pg_basebackup");
+      await this.pgRun(basebackup, [
+        ...["-D", this.dataDir, "-h", "127.0.0.1", "-p", String(replicaOf.port), "-U", "postgres"],
+        ...["-R", "-X", "stream", "--no-sync", "-c", "fast"],
+      ]);
+      return;
     }
     await this.pgRun(this.bins.initdb, [
       "-D",
@@ -311,9 +325,9 @@ export async function startPrivatePostgres(opts: StartPostgresOptions = {}): Pro
   const root = makeTempDir("qts-pg-", bins.runAs !== null);
   const instance = new PostgresInstance(bins, root, opts.port ?? (await getFreePort()));
   try {
-    await instance.init();
+    await instance.init(opts.replicaOf);
     await instance.firstStart(opts.port !== undefined);
-    await createDatabase(instance.port, "test");
+    if (opts.replicaOf === undefined) await createDatabase(instance.port, "test");
     return instance;
   } catch (err) {
     await instance.destroy().catch(() => undefined);

@@ -39,6 +39,16 @@ export interface TimescaleAdapterOptions {
    * `qts_prepared_statements=off` (stripped before pg sees the DSN).
    */
   preparedStatements?: boolean | undefined;
+  /**
+   * Streaming read replicas (one DSN or several) for history reads: `fetchOhlcv`, `fetchTickData`,
+   * `fetchLedger`. Positions and every write stay on the primary. A replica that is down or lags more than
+   * `maxReplicaLagMs` is skipped (the primary answers) until it recovers.
+   */
+  readDsn?: string | readonly string[] | undefined;
+  /** Replay lag (`pg_last_xact_replay_timestamp`) above which a replica is skipped (default 1000). */
+  maxReplicaLagMs?: number | undefined;
+  /** How often each replica's lag and reachability are measured (default 250 ms). */
+  replicaCheckIntervalMs?: number | undefined;
   /** Sets `updatedAt` of positions (default: system clock). */
   clock?: Clock | undefined;
   /** Reported as `name` and as the health source (default "timescale"). */
@@ -59,6 +69,10 @@ export interface ResolvedTimescaleOptions {
   readonly maintainRollups: boolean;
   /** False: every statement unnamed, no `DEALLOCATE ALL` on connect (PgBouncer transaction pooling). */
   readonly preparedStatements: boolean;
+  /** Replica DSNs (without the qts_ parameter); empty: every read on the primary. */
+  readonly readDsns: readonly string[];
+  readonly maxReplicaLagMs: number;
+  readonly replicaCheckIntervalMs: number;
   readonly clock: Clock;
   readonly name: string;
 }
@@ -187,9 +201,24 @@ export function resolveTimescaleOptions(options: TimescaleAdapterOptions): Resol
   const bulkTimeoutMs = options?.bulkTimeoutMs ?? Math.max(60_000, pool.commandTimeoutMs);
   if (!Number.isInteger(bulkTimeoutMs) || bulkTimeoutMs < 1)
     bad("bulkTimeoutMs", bulkTimeoutMs, "must be a positive integer");
+  const rawReads = options?.readDsn ?? [];
+  const readList: unknown[] =
+    typeof rawReads === "string" ? [rawReads] : Array.isArray(rawReads) ? rawReads : [rawReads];
+  const readDsns: string[] = [];
+  for (const r of readList) {
+    if (typeof r !== "string" || r.trim() === "")
+      bad("readDsn", "", "each read DSN must be a non-empty string");
+    else readDsns.push(takeDsnParam(r).dsn);
+  }
+  const maxReplicaLagMs = options?.maxReplicaLagMs ?? 1000;
+  if (!Number.isInteger(maxReplicaLagMs) || maxReplicaLagMs < 0)
+    bad("maxReplicaLagMs", maxReplicaLagMs, "must be a non-negative integer");
+  const replicaCheckIntervalMs = options?.replicaCheckIntervalMs ?? 250;
+  if (!Number.isInteger(replicaCheckIntervalMs) || replicaCheckIntervalMs < 10)
+    bad("replicaCheckIntervalMs", replicaCheckIntervalMs, "must be an integer >= 10");
   if (issues.length > 0)
     throw new ConfigError(
-      issues.map((i) => (i.variable === "dsn" ? { ...i, value: redactDsn(i.value) } : i)),
+      issues.map((i) => (/^(dsn|readDsn)/.test(i.variable) ? { ...i, value: redactDsn(i.value) } : i)),
     );
   return Object.freeze({
     dsn: dsn as string,
@@ -204,6 +233,9 @@ export function resolveTimescaleOptions(options: TimescaleAdapterOptions): Resol
     bulkTimeoutMs,
     maintainRollups: options?.maintainRollups ?? true,
     preparedStatements: preparedStatements ?? true,
+    readDsns: Object.freeze(readDsns),
+    maxReplicaLagMs,
+    replicaCheckIntervalMs,
     clock: options?.clock ?? systemClock,
     name: options?.name ?? "timescale",
   });
