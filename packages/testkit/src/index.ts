@@ -1,4 +1,10 @@
 export { createTestDatabase, createTestSchema, type TestDatabase, type TestSchema } from "./pg-isolation.js";
+export {
+  PGBOUNCER_HINT,
+  type PrivatePgBouncer,
+  type StartPgBouncerOptions,
+  startPgBouncer,
+} from "./pgbouncer.js";
 export { getFreePort, getFreePorts } from "./ports.js";
 export {
   type PrivatePostgres,

@@ -1,5 +1,5 @@
 import { chownSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Client } from "pg";
 import { type PostgresBinaries, postgresBinaries } from "./binaries.js";
 import { removeDir, trackFile, trackProcess } from "./cleanup.js";
@@ -27,8 +27,8 @@ export interface PrivatePostgres {
   readonly running: boolean;
   /** The postmaster's pid while running, else null. */
   readonly pid: number | null;
-  /** `pg_ctl stop -m fast`; start() brings the same cluster back. */
-  stop(): Promise<void>;
+  /** `pg_ctl stop -m fast` (or `-m immediate`); start() brings the same cluster back. */
+  stop(mode?: "fast" | "immediate"): Promise<void>;
   /** Starts again on the same port and data dir (after stop() or kill()). */
   start(): Promise<void>;
   /** SIGKILL the postmaster and its backends: a crash. start() recovers. */
@@ -40,6 +40,11 @@ export interface PrivatePostgres {
 export interface StartPostgresOptions {
   /** Port to listen on; a free one by default. */
   port?: number;
+  /**
+   * Make a streaming replica of this running server instead of a new cluster: `pg_basebackup -R -X stream`
+   * (standby.signal + primary_conninfo), hot standby, read-only. Stop/kill it like any other instance.
+   */
+  replicaOf?: PrivatePostgres;
 }
 
 const START_ATTEMPTS = 3;
@@ -90,11 +95,20 @@ class PostgresInstance implements PrivatePostgres {
     return run("su", ["-s", "/bin/sh", this.bins.runAs, "-c", cmd], { cwd: this.root });
   }
 
-  async init(): Promise<void> {
+  async init(replicaOf?: PrivatePostgres): Promise<void> {
     if (this.bins.runAs !== null) {
       const uid = Number((await run("id", ["-u", this.bins.runAs])).stdout.trim());
       const gid = Number((await run("id", ["-g", this.bins.runAs])).stdout.trim());
       chownSync(this.root, uid, gid);
+    }
+    if (replicaOf !== undefined) {
+      // initdb's pg_hba.conf already trusts replication connections from 127.0.0.1; wal_level is replica.
+      const basebackup = join(dirname(this.bins.initdb), "pg_basebackup");
+      await this.pgRun(basebackup, [
+        ...["-D", this.dataDir, "-h", "127.0.0.1", "-p", String(replicaOf.port), "-U", "postgres"],
+        ...["-R", "-X", "stream", "--no-sync", "-c", "fast"],
+      ]);
+      return;
     }
     await this.pgRun(this.bins.initdb, [
       "-D",
@@ -217,10 +231,10 @@ class PostgresInstance implements PrivatePostgres {
     this.untrackPid = () => {};
   }
 
-  async stop(): Promise<void> {
+  async stop(mode: "fast" | "immediate" = "fast"): Promise<void> {
     const pid = this.postmasterPid;
     if (pid === null) return;
-    await this.pgRun(this.bins.pgCtl, ["-D", this.dataDir, "-m", "fast", "-w", "-t", "30", "stop"]);
+    await this.pgRun(this.bins.pgCtl, ["-D", this.dataDir, "-m", mode, "-w", "-t", "30", "stop"]);
     await this.gone(pid);
   }
 
@@ -311,9 +325,9 @@ export async function startPrivatePostgres(opts: StartPostgresOptions = {}): Pro
   const root = makeTempDir("qts-pg-", bins.runAs !== null);
   const instance = new PostgresInstance(bins, root, opts.port ?? (await getFreePort()));
   try {
-    await instance.init();
+    await instance.init(opts.replicaOf);
     await instance.firstStart(opts.port !== undefined);
-    await createDatabase(instance.port, "test");
+    if (opts.replicaOf === undefined) await createDatabase(instance.port, "test");
     return instance;
   } catch (err) {
     await instance.destroy().catch(() => undefined);

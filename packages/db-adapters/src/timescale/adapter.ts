@@ -31,6 +31,8 @@ import {
   resolveTimescaleOptions,
   type TimescaleAdapterOptions,
 } from "./options.js";
+import { checkout } from "./pool.js";
+import { type ReadRunner, ReplicaSet } from "./replicas.js";
 import {
   type BarRow,
   type LedgerRow,
@@ -55,6 +57,9 @@ export class TimescaleAdapter implements DataSourceAdapter {
   readonly #o: ResolvedTimescaleOptions;
   readonly #sql: Statements;
   readonly #db: PgRunner;
+  /** History reads (ledger, ticks, bars): the read replicas when `readDsn` is set, else the primary. */
+  readonly #history: ReadRunner;
+  readonly #replicas: ReplicaSet | null;
   #storage: StorageKind | null = null;
 
   constructor(options: TimescaleAdapterOptions) {
@@ -63,6 +68,8 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.schema = this.#o.schema;
     this.#sql = statements(this.#o.schema);
     this.#db = new PgRunner(this.#o, this.#sql);
+    this.#replicas = this.#o.readDsns.length > 0 ? new ReplicaSet(this.#o, this.#sql, this.#db) : null;
+    this.#history = this.#replicas ?? this.#db;
   }
 
   /** "timescaledb" or "plain" once known (after `migrate()` or the first bar read/write), else null. */
@@ -104,8 +111,10 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.#db.checkOpen();
     // Holding `minConnections` clients at once makes the pool open that many (idle ones are reused).
     const want = this.#o.pool.minConnections;
-    const clients = await Promise.all(Array.from({ length: want }, () => this.#db.pool.connect()));
-    for (const c of clients) c.release();
+    const clients = await Promise.allSettled(Array.from({ length: want }, () => checkout(this.#db.pool)));
+    for (const c of clients) if (c.status === "fulfilled") c.value.release();
+    const failed = clients.find((c) => c.status === "rejected");
+    if (failed) throw this.#db.error(failed.reason, "warmUp");
   }
 
   async fetchPositions(): Promise<Position[]> {
@@ -169,7 +178,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
     const values: unknown[] = [q.start ?? "-infinity", q.end ?? "infinity", q.limit];
     const text = q.symbol === null ? this.#sql.fetchLedger : this.#sql.fetchLedgerBySymbol;
     if (q.symbol !== null) values.push(q.symbol);
-    const rows = await this.#db.query<LedgerRow>("fetchLedger", text, values);
+    const rows = await this.#history.query<LedgerRow>("fetchLedger", text, values);
     return rows.map(toLedgerEntry);
   }
 
@@ -194,7 +203,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
     const { start: s, end: e } = validateTimeRange(start, end);
     const iv = validateInterval(interval);
     const what = "fetchOhlcv";
-    const stored = await this.#db.query<BarRow>(what, this.#sql.fetchBars, [sym, iv, s, e]);
+    const stored = await this.#history.query<BarRow>(what, this.#sql.fetchBars, [sym, iv, s, e]);
     if (stored.length > 0 || iv === "1m") return stored.map(toBar);
     // Buckets whose start lies in [s, e), each aggregating its whole bucket: first from 1m bars (rollups or
     // continuous aggregates), then from the finest other finer interval that has bars.
@@ -207,7 +216,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
     const to = new Date(ceil(e.getTime()));
     for (const finer of finerIntervals(iv)) {
       if (finer === "1m") continue;
-      const rows = await this.#db.query<BarRow>(what, this.#sql.aggregateBars, [
+      const rows = await this.#history.query<BarRow>(what, this.#sql.aggregateBars, [
         sym,
         finer,
         from,
@@ -222,7 +231,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
   async fetchTickData(symbol: string, start: Date, end: Date): Promise<TickData[]> {
     const sym = validateSymbol(symbol);
     const { start: s, end: e } = validateTimeRange(start, end);
-    const rows = await this.#db.query<TickRow>("fetchTickData", this.#sql.fetchTicks, [sym, s, e]);
+    const rows = await this.#history.query<TickRow>("fetchTickData", this.#sql.fetchTicks, [sym, s, e]);
     return rows.map(toTick);
   }
 
@@ -262,8 +271,10 @@ export class TimescaleAdapter implements DataSourceAdapter {
       poolIdle: this.#db.pool.idleCount,
       poolWaiting: this.#db.pool.waitingCount,
       ...(this.#db.lastPoolError ? { lastPoolError: this.#db.lastPoolError } : {}),
+      ...this.#replicas?.details(),
     });
     try {
+      await this.#replicas?.check();
       await this.#db.pool.query("SELECT 1");
       const latencyMs = performance.now() - started;
       return healthStatus({ healthy: true, source: this.name, latencyMs, details: details() });
@@ -281,8 +292,8 @@ export class TimescaleAdapter implements DataSourceAdapter {
   }
 
   /** Ends the pool (waits for checked-out clients). Idempotent; later calls reject as unavailable. */
-  close(): Promise<void> {
-    return this.#db.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#db.close(), this.#replicas?.close()]);
   }
 
   // ---- internals -------------------------------------------------------------------------------------
@@ -290,12 +301,12 @@ export class TimescaleAdapter implements DataSourceAdapter {
   async #fromOneMinute(sym: string, s: Date, e: Date, iv: RollupInterval): Promise<BarRow[]> {
     const storage = await this.#storageKind();
     if (storage === "timescaledb")
-      return this.#db.query<BarRow>("fetchOhlcv", this.#sql.fetchCagg(iv), [sym, s, e]);
+      return this.#history.query<BarRow>("fetchOhlcv", this.#sql.fetchCagg(iv), [sym, s, e]);
     if (this.#o.maintainRollups)
-      return this.#db.query<BarRow>("fetchOhlcv", this.#sql.fetchRollup, [sym, iv, s, e]);
+      return this.#history.query<BarRow>("fetchOhlcv", this.#sql.fetchRollup, [sym, iv, s, e]);
     const size = INTERVAL_MS[iv];
     const ceil = (ms: number) => new Date(Math.ceil(ms / size) * size);
-    return this.#db.query<BarRow>("fetchOhlcv", this.#sql.aggregateBars, [
+    return this.#history.query<BarRow>("fetchOhlcv", this.#sql.aggregateBars, [
       sym,
       "1m",
       ceil(s.getTime()),

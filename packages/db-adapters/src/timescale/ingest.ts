@@ -1,5 +1,3 @@
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { INTERVAL_MS, type Interval, type OHLCV, type TickData } from "@qts/contracts";
 import type { PoolClient, QueryConfig } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -41,6 +39,13 @@ function* copyLines<T>(records: readonly T[], line: (r: T) => string): Generator
   }
 }
 
+/**
+ * Streams `records` into a COPY FROM STDIN with backpressure. Written by hand rather than with `pipeline()`:
+ * when the connection is lost mid-COPY, `pipeline()` destroys the copy stream, whose `_destroy` then sends
+ * CopyFail on a connection pg-copy-streams has already dropped — a TypeError thrown outside any promise, which
+ * kills the process. Here the stream is never destroyed: its error rejects the write and the transaction rolls
+ * back (or the broken client is discarded).
+ */
 async function copyInto<T>(
   x: Ingest,
   sql: string,
@@ -49,7 +54,29 @@ async function copyInto<T>(
 ): Promise<number> {
   // pg reads `query_timeout` from the submitted object; without it the pool's short default would apply.
   const stream = x.client.query(Object.assign(copyFrom(sql), { query_timeout: x.timeoutMs }));
-  await pipeline(Readable.from(copyLines(records, line)), stream);
+  let failure: Error | null = null;
+  let wake: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  stream.on("error", (error: Error) => {
+    failure ??= error;
+    wake();
+  });
+  stream.once("finish", () => wake());
+  for (const chunk of copyLines(records, line)) {
+    if (failure) throw failure;
+    if (!stream.write(chunk)) {
+      await Promise.race([new Promise((resolve) => stream.once("drain", resolve)), settled]);
+    } else {
+      // let other work of the process (and the socket) run between chunks
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  if (failure) throw failure;
+  stream.end();
+  await settled;
+  if (failure) throw failure;
   return stream.rowCount;
 }
 
@@ -159,7 +186,9 @@ export async function refreshRollups(x: Ingest, bars: readonly OHLCV[]): Promise
 /**
  * TimescaleDB: continuous aggregates answer in real time above their watermark; below it (a backfill) the
  * touched buckets are refreshed now, so reads never see stale materialised rows. `CALL
- * refresh_continuous_aggregate` cannot run in a transaction: the session limit is lifted and restored.
+ * refresh_continuous_aggregate` cannot run in a transaction, so it runs under the connection's own server-side
+ * limit (`commandTimeoutMs`, set at connection start) with the bulk client-side limit; no session setting is
+ * changed (a session `SET` would leak to other clients behind PgBouncer in transaction pooling).
  */
 export async function refreshContinuousAggregates(
   db: PgRunner,
@@ -179,16 +208,11 @@ export async function refreshContinuousAggregates(
   );
   if (stale.length === 0) return;
   await db.withBulkClient(what, async (q) => {
-    const before = await q("SHOW statement_timeout");
-    await q("SELECT set_config('statement_timeout', '0', false)");
     for (const iv of stale) {
       const size = INTERVAL_MS[iv];
       const from = new Date(Math.floor(min / size) * size);
       const to = new Date(Math.floor(max / size) * size + size);
       await q(sql.refreshCagg, [`${sql.schema}."${caggName(iv)}"`, from, to]);
     }
-    await q("SELECT set_config('statement_timeout', $1, false)", [
-      String(before.rows[0]?.statement_timeout ?? "0"),
-    ]);
   });
 }

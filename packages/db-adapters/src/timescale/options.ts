@@ -39,6 +39,22 @@ export interface TimescaleAdapterOptions {
   bulkTimeoutMs?: number | undefined;
   /** Keep the 5m..1d rollups of 1m bars current on ingest (default true). */
   maintainRollups?: boolean | undefined;
+  /**
+   * Named prepared statements (default true). `false` runs every statement unnamed, for PgBouncer in transaction
+   * pooling (< 1.21, or without `max_prepared_statements`). Also set by the DSN parameter
+   * `qts_prepared_statements=off` (stripped before pg sees the DSN).
+   */
+  preparedStatements?: boolean | undefined;
+  /**
+   * Streaming read replicas (one DSN or several) for history reads: `fetchOhlcv`, `fetchTickData`,
+   * `fetchLedger`. Positions and every write stay on the primary. A replica that is down or lags more than
+   * `maxReplicaLagMs` is skipped (the primary answers) until it recovers.
+   */
+  readDsn?: string | readonly string[] | undefined;
+  /** Replay lag (`pg_last_xact_replay_timestamp`) above which a replica is skipped (default 1000). */
+  maxReplicaLagMs?: number | undefined;
+  /** How often each replica's lag and reachability are measured (default 250 ms). */
+  replicaCheckIntervalMs?: number | undefined;
   /** Sets `updatedAt` of positions (default: system clock). */
   clock?: Clock | undefined;
   /** Reported as `name` and as the health source (default "timescale"). */
@@ -58,6 +74,12 @@ export interface ResolvedTimescaleOptions {
   readonly insertBatchRows: number;
   readonly bulkTimeoutMs: number;
   readonly maintainRollups: boolean;
+  /** False: every statement unnamed, no `DEALLOCATE ALL` on connect (PgBouncer transaction pooling). */
+  readonly preparedStatements: boolean;
+  /** Replica DSNs (without the qts_ parameter); empty: every read on the primary. */
+  readonly readDsns: readonly string[];
+  readonly maxReplicaLagMs: number;
+  readonly replicaCheckIntervalMs: number;
   readonly clock: Clock;
   readonly name: string;
 }
@@ -81,16 +103,81 @@ function intervalDays(text: string): number {
   return n * (days[unit] ?? 0);
 }
 
+/** The DSN parameter that turns named prepared statements off (`off`/`false`/`0`) or on (`on`/`true`/`1`). */
+export const PREPARED_STATEMENTS_PARAM = "qts_prepared_statements";
+const PARAM_VALUES: Record<string, boolean> = {
+  on: true,
+  true: true,
+  "1": true,
+  off: false,
+  false: false,
+  "0": false,
+};
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Takes `qts_prepared_statements=...` out of a DSN (URL query or libpq `key=value` form), so pg never sees a
+ * parameter it does not know. Returns the DSN without it and the raw value (undefined when absent).
+ */
+export function takeDsnParam(dsn: string): { dsn: string; value: string | undefined } {
+  const name = PREPARED_STATEMENTS_PARAM;
+  let value: string | undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dsn.trim())) {
+    const q = dsn.indexOf("?");
+    if (q < 0) return { dsn, value };
+    const hash = dsn.indexOf("#", q);
+    const query = dsn.slice(q + 1, hash < 0 ? undefined : hash);
+    const kept = query.split("&").filter((pair) => {
+      const [k, v = ""] = pair.split("=");
+      if (safeDecode(k ?? "") !== name) return true;
+      value = safeDecode(v);
+      return false;
+    });
+    const rest = kept.length > 0 ? `?${kept.join("&")}` : "";
+    return { dsn: dsn.slice(0, q) + rest + (hash < 0 ? "" : dsn.slice(hash)), value };
+  }
+  const re = new RegExp(`(^|\\s)${name}\\s*=\\s*('[^']*'|\\S*)`, "i");
+  const m = re.exec(dsn);
+  if (!m) return { dsn, value };
+  value = (m[2] ?? "").replace(/^'|'$/g, "");
+  const before = dsn.slice(0, m.index + (m[1] ?? "").length);
+  const after = dsn.slice(m.index + m[0].length);
+  return { dsn: `${before}${/\s$/.test(before) ? after.trimStart() : after}`.trim(), value };
+}
+
 export function resolveTimescaleOptions(options: TimescaleAdapterOptions): ResolvedTimescaleOptions {
   const issues: { variable: string; value: string; reason: string }[] = [];
   const bad = (variable: string, value: unknown, reason: string) =>
     issues.push({ variable, value: String(value), reason });
-  const dsn = options?.dsn;
-  if (typeof dsn !== "string" || dsn.trim() === "")
+  const given = options?.dsn;
+  if (typeof given !== "string" || given.trim() === "")
     bad("dsn", "", "a PostgreSQL connection string is required");
-  else {
+  const { dsn, value: fromDsn } =
+    typeof given === "string" ? takeDsnParam(given) : { dsn: given, value: undefined };
+  if (typeof dsn === "string" && dsn.trim() !== "") {
     const problem = postgresDsnProblem(dsn);
     if (problem !== null) bad("dsn", dsn, problem);
+  }
+  let preparedStatements = options?.preparedStatements;
+  if (preparedStatements !== undefined && typeof preparedStatements !== "boolean")
+    bad("preparedStatements", preparedStatements, "must be true or false");
+  if (fromDsn !== undefined) {
+    const fromParam = PARAM_VALUES[fromDsn.toLowerCase()];
+    if (fromParam === undefined) bad(`dsn ${PREPARED_STATEMENTS_PARAM}`, fromDsn, "must be on or off");
+    else if (preparedStatements !== undefined && preparedStatements !== fromParam)
+      bad(
+        "preparedStatements",
+        preparedStatements,
+        `contradicts ${PREPARED_STATEMENTS_PARAM}=${fromDsn} in the DSN`,
+      );
+    else preparedStatements = fromParam;
   }
   const schema = options?.schema ?? "public";
   if (!IDENTIFIER.test(schema)) bad("schema", schema, "must match [A-Za-z_][A-Za-z0-9_]* (max 63)");
@@ -125,9 +212,29 @@ export function resolveTimescaleOptions(options: TimescaleAdapterOptions): Resol
   const bulkTimeoutMs = options?.bulkTimeoutMs ?? Math.max(60_000, pool.commandTimeoutMs);
   if (!Number.isInteger(bulkTimeoutMs) || bulkTimeoutMs < 1)
     bad("bulkTimeoutMs", bulkTimeoutMs, "must be a positive integer");
+  const rawReads = options?.readDsn ?? [];
+  const readList: unknown[] =
+    typeof rawReads === "string" ? [rawReads] : Array.isArray(rawReads) ? rawReads : [rawReads];
+  const readDsns: string[] = [];
+  for (const r of readList) {
+    if (typeof r !== "string" || r.trim() === "")
+      bad("readDsn", "", "each read DSN must be a non-empty string");
+    else {
+      const read = takeDsnParam(r).dsn;
+      const problem = postgresDsnProblem(read);
+      if (problem !== null) bad("readDsn", read, problem);
+      else readDsns.push(postgresDsnToUrl(read));
+    }
+  }
+  const maxReplicaLagMs = options?.maxReplicaLagMs ?? 1000;
+  if (!Number.isInteger(maxReplicaLagMs) || maxReplicaLagMs < 0)
+    bad("maxReplicaLagMs", maxReplicaLagMs, "must be a non-negative integer");
+  const replicaCheckIntervalMs = options?.replicaCheckIntervalMs ?? 250;
+  if (!Number.isInteger(replicaCheckIntervalMs) || replicaCheckIntervalMs < 10)
+    bad("replicaCheckIntervalMs", replicaCheckIntervalMs, "must be an integer >= 10");
   if (issues.length > 0)
     throw new ConfigError(
-      issues.map((i) => (i.variable === "dsn" ? { ...i, value: redactDsn(i.value) } : i)),
+      issues.map((i) => (/^(dsn|readDsn)/.test(i.variable) ? { ...i, value: redactDsn(i.value) } : i)),
     );
   return Object.freeze({
     dsn: postgresDsnToUrl(dsn as string),
@@ -141,6 +248,10 @@ export function resolveTimescaleOptions(options: TimescaleAdapterOptions): Resol
     insertBatchRows,
     bulkTimeoutMs,
     maintainRollups: options?.maintainRollups ?? true,
+    preparedStatements: preparedStatements ?? true,
+    readDsns: Object.freeze(readDsns),
+    maxReplicaLagMs,
+    replicaCheckIntervalMs,
     clock: options?.clock ?? systemClock,
     name: options?.name ?? "timescale",
   });

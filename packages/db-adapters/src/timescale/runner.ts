@@ -4,7 +4,7 @@ import type pg from "pg";
 import { mapPgError, scrub } from "./errors.js";
 import type { Ingest } from "./ingest.js";
 import type { ResolvedTimescaleOptions } from "./options.js";
-import { createPool } from "./pool.js";
+import { checkout, createPool, type HeldClient } from "./pool.js";
 import type { Statements } from "./sql.js";
 
 /**
@@ -42,8 +42,12 @@ export class PgRunner {
     return mapPgError(error, what, this.#o.name, this.#o.dsn);
   }
 
-  /** A stable statement name per text, while the statement cache has room (then unnamed). */
+  /**
+   * A stable statement name per text, while the statement cache has room (then unnamed); always unnamed with
+   * `preparedStatements: false` (PgBouncer transaction pooling).
+   */
   named(text: string): string | undefined {
+    if (!this.#o.preparedStatements) return undefined;
     const cached = this.#names.get(text);
     if (cached) return cached;
     if (this.#names.size >= this.#o.pool.statementCacheSize) return undefined;
@@ -65,23 +69,31 @@ export class PgRunner {
     }
   }
 
-  /** Runs `fn` on one checked-out client; a client that failed is discarded rather than reused. */
+  /**
+   * Runs `fn` on one checked-out client, listening for its `'error'` event for the whole checkout (a server
+   * that stops mid-call rejects the call as unavailable instead of crashing the process); a client that
+   * failed is discarded rather than reused.
+   */
   async withClient<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     this.checkOpen();
-    let client: pg.PoolClient;
+    let held: HeldClient;
     try {
-      client = await this.pool.connect();
+      held = await checkout(this.pool);
     } catch (error) {
       throw this.error(error, what);
     }
     let failure: unknown;
     try {
-      return await fn(client);
+      return await fn(held.client);
     } catch (error) {
       failure = error;
-      throw this.error(error, what);
+      const mapped = this.error(error, what);
+      // A statement that failed oddly because the connection went away is reported as the loss it was.
+      throw held.lost && !(mapped instanceof DataSourceUnavailableError)
+        ? this.error(held.lost, what)
+        : mapped;
     } finally {
-      client.release(failure instanceof Error ? failure : undefined);
+      held.release(failure);
     }
   }
 
