@@ -14,7 +14,7 @@ const URL_FORM = /^postgres(?:ql)?:\/\//i;
 /** Why a connection string was refused (never holds a secret). */
 class DsnProblem extends Error {}
 
-/** libpq keywords `pg` honours; others (`connect_timeout`, `service`, ...) would be silently ignored. */
+/** libpq keywords `pg` honours (plus our own parameter); others (`connect_timeout`, `service`, ...) would be silently ignored. */
 const QUERY_KEYWORDS = new Set([
   "sslmode",
   "sslcert",
@@ -25,6 +25,8 @@ const QUERY_KEYWORDS = new Set([
   "fallback_application_name",
   "options",
   "client_encoding",
+  // Ours: TimescaleAdapter reads and removes it (named prepared statements on/off, for PgBouncer).
+  "qts_prepared_statements",
 ]);
 const KEYWORDS = new Set(["host", "hostaddr", "port", "dbname", "user", "password", ...QUERY_KEYWORDS]);
 
