@@ -5,6 +5,9 @@ import {
   type Decimal,
   type EventSink,
   EventType,
+  type Fill,
+  type FillResult,
+  fill,
   type HealthStatus,
   healthStatus,
   type Interval,
@@ -134,6 +137,16 @@ export class HybridAdapter implements DataSourceAdapter {
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const valid = ledgerEntry({ ...entry, id: null });
     return this.#write({ kind: "ledger", entry: valid }, () => this.primary.appendLedger(valid));
+  }
+
+  /**
+   * The primary books the fill (its result is the answer); the secondary books the same fill (same `fillId`)
+   * only after the primary accepted it, so a replayed secondary write after a timeout is a duplicate there,
+   * never a second row.
+   */
+  async applyFill(f: Fill): Promise<FillResult> {
+    const valid = fill(f);
+    return this.#write({ kind: "fill", fill: valid }, () => this.primary.applyFill(valid));
   }
 
   async appendOhlcv(bars: readonly OHLCV[], interval?: Interval): Promise<number> {

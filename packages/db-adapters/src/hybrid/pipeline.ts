@@ -146,7 +146,8 @@ export class SecondaryPipeline {
         if (batch.length > 1) await this.#applyTickBatch(batch);
         else await applyOp(item, this.primary, this.secondary, first);
         this.#queue.splice(0, batch.length);
-        if (first && !(await item.primaryOk)) this.#divergedFrom(item);
+        // A fill waits for the primary before it is applied: nothing diverged when the primary rejected it.
+        if (first && item.op.kind !== "fill" && !(await item.primaryOk)) this.#divergedFrom(item);
         if (this.#failures > 0) {
           this.#failures = 0;
           this.#lastError = "";

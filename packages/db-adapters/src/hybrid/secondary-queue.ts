@@ -1,6 +1,8 @@
 import {
+  ConflictError,
   type DataSourceAdapter,
   type Decimal,
+  type Fill,
   type Interval,
   type LedgerEntry,
   MAX_LEDGER_LIMIT,
@@ -16,6 +18,8 @@ export type SecondaryOp =
   | { readonly kind: "position"; readonly symbol: string; readonly qty: Decimal; readonly avgPrice: Decimal }
   | { readonly kind: "putPosition"; readonly position: Position }
   | { readonly kind: "ledger"; readonly entry: LedgerEntry }
+  /** Booked with `applyFill` (idempotent by fillId), and only once the primary accepted it. */
+  | { readonly kind: "fill"; readonly fill: Fill }
   | { readonly kind: "ohlcv"; readonly bars: readonly OHLCV[]; readonly interval: Interval }
   | { readonly kind: "ticks"; readonly ticks: readonly TickData[] }
   /** Copies the primary's current position to the secondary (undoes a write only the secondary applied). */
@@ -57,6 +61,10 @@ export async function applyOp(
     }
     case "ohlcv":
       await secondary.appendOhlcv(op.bars, op.interval);
+      return;
+    case "fill":
+      if (immediate && !(await item.primaryOk)) return;
+      await secondary.applyFill(op.fill);
       return;
     case "ledger": {
       if (!immediate) {
@@ -118,5 +126,5 @@ async function ticksStillMissing(
 
 /** A write the secondary can never accept (it rejected it as invalid): retrying is pointless. */
 export function isPermanent(error: unknown): boolean {
-  return error instanceof ValidationError;
+  return error instanceof ValidationError || error instanceof ConflictError;
 }

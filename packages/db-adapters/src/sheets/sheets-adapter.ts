@@ -3,10 +3,14 @@ import {
   aggregationSourceRange,
   type Clock,
   type DataSourceAdapter,
+  DataSourceError,
   DataSourceUnavailableError,
   DEFAULT_SHEETS_TABS,
   type Decimal,
   decimalToPlain,
+  type Fill,
+  type FillResult,
+  fill,
   finerIntervals,
   type HealthStatus,
   healthStatus,
@@ -36,6 +40,7 @@ import { KeyedQueue } from "./keyed-queue.js";
 import {
   cellText,
   dataRange,
+  fullColumns,
   isBlankRow,
   ledgerRow,
   ohlcvRow,
@@ -141,12 +146,13 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     this.#checkOpen();
     return this.#write("updatePosition", "positions", async (timeoutMs) => {
       const updatedAt = new Date(this.#clock.now()).toISOString();
-      const r = await this.#findPositionRow(u.symbol, timeoutMs);
+      const found = await this.#findPositionRow(u.symbol, timeoutMs);
       const tab = this.tabs.positions;
-      if (r === null) {
-        const row = positionRow(position({ ...u, updatedAt }));
-        await this.#api.append(tabRange(tab, "A:H"), [row], timeoutMs);
+      if (found === null) {
+        const row = positionRow(position({ ...u, updatedAt, version: 1 }));
+        await this.#api.append(tabRange(tab, fullColumns("positions")), [row], timeoutMs);
       } else {
+        const r = found.row;
         await this.#api.batchUpdate(
           [
             {
@@ -154,6 +160,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
               values: [[decimalToPlain(u.qty), decimalToPlain(u.avgPrice)]],
             },
             { range: tabRange(tab, `H${r}`), values: [[updatedAt]] },
+            { range: tabRange(tab, `J${r}`), values: [[String(found.version + 1)]] },
           ],
           timeoutMs,
         );
@@ -167,12 +174,13 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const valid = position(p);
     this.#checkOpen();
     return this.#write("putPosition", "positions", async (timeoutMs) => {
-      const r = await this.#findPositionRow(valid.symbol, timeoutMs);
+      const r = (await this.#findPositionRow(valid.symbol, timeoutMs))?.row ?? null;
       const tab = this.tabs.positions;
-      if (r === null) await this.#api.append(tabRange(tab, "A:H"), [positionRow(valid)], timeoutMs);
+      const columns = fullColumns("positions");
+      if (r === null) await this.#api.append(tabRange(tab, columns), [positionRow(valid)], timeoutMs);
       else
         await this.#api.batchUpdate(
-          [{ range: tabRange(tab, `A${r}:H${r}`), values: [positionRow(valid)] }],
+          [{ range: tabRange(tab, columns.replace(":", `${r}:`) + r), values: [positionRow(valid)] }],
           timeoutMs,
         );
       return true;
@@ -198,9 +206,23 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
         if (/^\d+$/.test(text)) max = Math.max(max, Number(text));
       }
       assigned = ledgerRow(ledgerEntry({ ...valid, id: max + 1 }));
-      await this.#api.append(tabRange(tab, "A:K"), [assigned], timeoutMs);
+      await this.#api.append(tabRange(tab, fullColumns("ledger")), [assigned], timeoutMs);
       return true;
     });
+  }
+
+  /**
+   * Not supported yet: a spreadsheet has no transaction spanning the ledger and positions tabs, so booking a
+   * fill exactly once needs a design of its own. Validates the fill, then rejects with `DataSourceError`.
+   */
+  async applyFill(f: Fill): Promise<FillResult> {
+    const v = fill(f);
+    this.#checkOpen();
+    throw new DataSourceError(
+      `${this.name}: applyFill is not supported yet by the Sheets adapter (fill ${v.fillId}); ` +
+        "book fills in PostgreSQL or memory (a Hybrid adapter with a Sheets primary cannot book them either)",
+      { source: this.name },
+    );
   }
 
   async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {
@@ -358,10 +380,20 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     await this.#queue.idle();
   }
 
-  async #findPositionRow(symbol: string, timeoutMs: number): Promise<number | null> {
-    const [cells = []] = await this.#api.batchGet([tabRange(this.tabs.positions, "A2:A")], timeoutMs);
+  /** The sheet row of a symbol's position and its stored version (a blank or bad version counts as 0). */
+  async #findPositionRow(
+    symbol: string,
+    timeoutMs: number,
+  ): Promise<{ row: number; version: number } | null> {
+    const tab = this.tabs.positions;
+    const [cells = [], versions = []] = await this.#api.batchGet(
+      [tabRange(tab, "A2:A"), tabRange(tab, "J2:J")],
+      timeoutMs,
+    );
     const i = cells.findIndex(([cell]) => cellText(cell).trim() === symbol);
-    return i === -1 ? null : i + 2;
+    if (i === -1) return null;
+    const text = cellText(versions[i]?.[0]).trim();
+    return { row: i + 2, version: /^\d+$/.test(text) ? Number(text) : 0 };
   }
 
   /** One retried logical read of a tab's data rows (blank rows dropped). */

@@ -1,7 +1,10 @@
 import {
+  ConflictError,
   type DataSourceAdapter,
   DataSourceError,
   type Decimal,
+  type Fill,
+  type FillResult,
   finerIntervals,
   type HealthStatus,
   healthStatus,
@@ -24,6 +27,7 @@ import {
   validateTimeRange,
 } from "@qts/contracts";
 import { validateAll } from "../memory-adapter.js";
+import { FillBooker, isFillIdTaken } from "./fills.js";
 import { dedupeBars, refreshContinuousAggregates, refreshRollups, writeBars, writeTicks } from "./ingest.js";
 import { type MigrationResult, runMigrations, type StorageKind } from "./migrate.js";
 import {
@@ -55,6 +59,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
   readonly #o: ResolvedTimescaleOptions;
   readonly #sql: Statements;
   readonly #db: PgRunner;
+  readonly #fills: FillBooker;
   #storage: StorageKind | null = null;
 
   constructor(options: TimescaleAdapterOptions) {
@@ -63,6 +68,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.schema = this.#o.schema;
     this.#sql = statements(this.#o.schema);
     this.#db = new PgRunner(this.#o, this.#sql);
+    this.#fills = new FillBooker(this.#db, this.#sql, this.name, () => new Date(this.#o.clock.now()));
   }
 
   /** "timescaledb" or "plain" once known (after `migrate()` or the first bar read/write), else null. */
@@ -122,6 +128,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
   async updatePosition(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean> {
     const u = positionUpdate(symbol, qty, avgPrice);
     const now = new Date(this.#o.clock.now());
+    this.#fills.forget(u.symbol);
     await this.#db.query("updatePosition", this.#sql.updatePosition, [
       u.symbol,
       u.qty.toFixed(),
@@ -134,6 +141,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
   /** Writes a whole position verbatim (all fields, `updatedAt` as given) — for sync and repair. */
   async putPosition(p: Position): Promise<boolean> {
     const v = position(p);
+    this.#fills.forget(v.symbol);
     await this.#db.query("putPosition", this.#sql.putPosition, [
       v.symbol,
       v.qty.toFixed(),
@@ -143,25 +151,44 @@ export class TimescaleAdapter implements DataSourceAdapter {
       v.exposurePct.toFixed(),
       v.unrealizedPnl.toFixed(),
       v.updatedAt,
+      v.realizedPnl.toFixed(),
+      v.version,
     ]);
     return true;
   }
 
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const e = ledgerEntry({ ...(entry as LedgerEntry), id: null });
-    await this.#db.query("appendLedger", this.#sql.appendLedger, [
-      e.timestamp,
-      e.symbol,
-      e.side,
-      e.qty.toFixed(),
-      e.price.toFixed(),
-      e.amount.toFixed(),
-      e.fee.toFixed(),
-      e.strategyTag,
-      e.orderId,
-      e.broker,
-    ]);
+    await this.#db
+      .query("appendLedger", this.#sql.appendLedger, [
+        e.timestamp,
+        e.symbol,
+        e.side,
+        e.qty.toFixed(),
+        e.price.toFixed(),
+        e.amount.toFixed(),
+        e.fee.toFixed(),
+        e.strategyTag,
+        e.orderId,
+        e.broker,
+        e.fillId,
+      ])
+      .catch((error: unknown) => {
+        if (!isFillIdTaken(error)) throw error;
+        throw new ConflictError(`${this.name}: fillId ${e.fillId} is already in the ledger`, {
+          key: e.fillId ?? "",
+          source: this.name,
+        });
+      });
     return true;
+  }
+
+  /**
+   * Books a fill atomically and idempotently (see `FillBooker`): the ledger entry and the position move in one
+   * statement; a fillId already booked resolves with `duplicate: true` (or rejects with `ConflictError`).
+   */
+  applyFill(f: Fill): Promise<FillResult> {
+    return this.#fills.apply(f);
   }
 
   async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {
