@@ -140,13 +140,29 @@ export class HybridAdapter implements DataSourceAdapter {
   }
 
   /**
-   * The primary books the fill (its result is the answer); the secondary books the same fill (same `fillId`)
-   * only after the primary accepted it, so a replayed secondary write after a timeout is a duplicate there,
-   * never a second row.
+   * The primary books the fill (its result is the answer). Once it has, the secondary mirrors the primary's
+   * result: its ledger entry with the same `fillId` (a store that already holds that fillId rejects the append
+   * with `ConflictError`, which counts as done, so a replayed secondary write never makes a second row), then
+   * the primary's position, copied. A secondary without `applyFill` support (Sheets) can mirror fills.
    */
   async applyFill(f: Fill): Promise<FillResult> {
     const valid = fill(f);
-    return this.#write({ kind: "fill", fill: valid }, () => this.primary.applyFill(valid));
+    let settle: (r: FillResult | null) => void = () => {};
+    const booked = new Promise<FillResult | null>((resolve) => {
+      settle = resolve;
+    });
+    return this.#write({ kind: "fill", fill: valid, booked }, () =>
+      this.primary.applyFill(valid).then(
+        (r) => {
+          settle(r);
+          return r;
+        },
+        (error: unknown) => {
+          settle(null);
+          throw error;
+        },
+      ),
+    );
   }
 
   async appendOhlcv(bars: readonly OHLCV[], interval?: Interval): Promise<number> {

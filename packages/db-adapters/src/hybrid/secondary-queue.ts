@@ -3,6 +3,7 @@ import {
   type DataSourceAdapter,
   type Decimal,
   type Fill,
+  type FillResult,
   type Interval,
   type LedgerEntry,
   MAX_LEDGER_LIMIT,
@@ -18,8 +19,8 @@ export type SecondaryOp =
   | { readonly kind: "position"; readonly symbol: string; readonly qty: Decimal; readonly avgPrice: Decimal }
   | { readonly kind: "putPosition"; readonly position: Position }
   | { readonly kind: "ledger"; readonly entry: LedgerEntry }
-  /** Booked with `applyFill` (idempotent by fillId), and only once the primary accepted it. */
-  | { readonly kind: "fill"; readonly fill: Fill }
+  /** A fill: mirrored from the primary's result (null when the primary rejected it), idempotent by fillId. */
+  | { readonly kind: "fill"; readonly fill: Fill; readonly booked: Promise<FillResult | null> }
   | { readonly kind: "ohlcv"; readonly bars: readonly OHLCV[]; readonly interval: Interval }
   | { readonly kind: "ticks"; readonly ticks: readonly TickData[] }
   /** Copies the primary's current position to the secondary (undoes a write only the secondary applied). */
@@ -62,10 +63,15 @@ export async function applyOp(
     case "ohlcv":
       await secondary.appendOhlcv(op.bars, op.interval);
       return;
-    case "fill":
-      if (immediate && !(await item.primaryOk)) return;
-      await secondary.applyFill(op.fill);
+    case "fill": {
+      const booked = await op.booked;
+      if (booked === null) return;
+      await secondary.appendLedger(booked.entry).catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error; // the fillId is there already: an earlier attempt landed
+      });
+      await copyPosition(secondary, booked.position);
       return;
+    }
     case "ledger": {
       if (!immediate) {
         const q = {
@@ -126,5 +132,5 @@ async function ticksStillMissing(
 
 /** A write the secondary can never accept (it rejected it as invalid): retrying is pointless. */
 export function isPermanent(error: unknown): boolean {
-  return error instanceof ValidationError || error instanceof ConflictError;
+  return error instanceof ValidationError;
 }

@@ -2,6 +2,7 @@ import {
   aggregateBars,
   aggregationSourceRange,
   type Clock,
+  ConflictError,
   type DataSourceAdapter,
   DataSourceError,
   DataSourceUnavailableError,
@@ -39,6 +40,7 @@ import { InvalidRowReporter, type SheetRow, type SheetsRowWarning } from "./inva
 import { KeyedQueue } from "./keyed-queue.js";
 import {
   cellText,
+  columnLetter,
   dataRange,
   fullColumns,
   isBlankRow,
@@ -49,6 +51,7 @@ import {
   parsePosition,
   parseTick,
   positionRow,
+  TAB_HEADERS,
   TAB_KINDS,
   type TabKind,
   tabRange,
@@ -199,7 +202,18 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
         const mine = assigned;
         if (rows.some((row) => mine.every((v, i) => cellText(row[i]) === v))) return true;
       }
-      const [ids = []] = await this.#api.batchGet([tabRange(tab, "A2:A")], timeoutMs);
+      const fillIdColumn = columnLetter(TAB_HEADERS.ledger.indexOf("fillId"));
+      const [ids = [], fillIds = []] = await this.#api.batchGet(
+        [tabRange(tab, "A2:A"), tabRange(tab, `${fillIdColumn}2:${fillIdColumn}`)],
+        timeoutMs,
+      );
+      if (valid.fillId !== null && fillIds.some(([cell]) => cellText(cell) === valid.fillId)) {
+        // Our own earlier attempt (ambiguous failure) is caught above; this is another booking of the fillId.
+        throw new ConflictError(`${this.name}: fillId ${valid.fillId} is already in the ledger`, {
+          key: valid.fillId,
+          source: this.name,
+        });
+      }
       let max = 0;
       for (const [cell] of ids) {
         const text = cellText(cell).trim();
