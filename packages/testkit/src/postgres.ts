@@ -27,8 +27,11 @@ export interface PrivatePostgres {
   readonly running: boolean;
   /** The postmaster's pid while running, else null. */
   readonly pid: number | null;
-  /** `pg_ctl stop -m fast`; start() brings the same cluster back. */
-  stop(): Promise<void>;
+  /**
+   * `pg_ctl stop -m fast` (default) or `-m immediate` (no checkpoint, connections dropped mid-statement: crash
+   * recovery on the next start); start() brings the same cluster back.
+   */
+  stop(mode?: "fast" | "immediate"): Promise<void>;
   /** Starts again on the same port and data dir (after stop() or kill()). */
   start(): Promise<void>;
   /** SIGKILL the postmaster and its backends: a crash. start() recovers. */
@@ -217,10 +220,10 @@ class PostgresInstance implements PrivatePostgres {
     this.untrackPid = () => {};
   }
 
-  async stop(): Promise<void> {
+  async stop(mode: "fast" | "immediate" = "fast"): Promise<void> {
     const pid = this.postmasterPid;
     if (pid === null) return;
-    await this.pgRun(this.bins.pgCtl, ["-D", this.dataDir, "-m", "fast", "-w", "-t", "30", "stop"]);
+    await this.pgRun(this.bins.pgCtl, ["-D", this.dataDir, "-m", mode, "-w", "-t", "30", "stop"]);
     await this.gone(pid);
   }
 

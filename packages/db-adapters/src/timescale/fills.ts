@@ -81,6 +81,18 @@ export class FillBooker {
   }
 
   async #locked(client: pg.PoolClient, f: Fill): Promise<FillResult> {
+    // A connection lost while checked out emits "error" on the client: without a listener it would crash the
+    // process (the failed query rejects on its own and the runner discards the client).
+    const ignore = () => undefined;
+    client.on("error", ignore);
+    try {
+      return await this.#lockedAttempts(client, f);
+    } finally {
+      client.off("error", ignore);
+    }
+  }
+
+  async #lockedAttempts(client: pg.PoolClient, f: Fill): Promise<FillResult> {
     const query: Query = async <R>(text: string, values: unknown[]) => {
       const name = this.#db.named(text);
       return (await client.query({ ...(name ? { name } : {}), text, values })).rows as R[];
