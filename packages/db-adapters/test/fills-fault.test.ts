@@ -34,24 +34,29 @@ describe("applyFill across PostgreSQL crashes (pg_ctl -m immediate)", () => {
       return;
     }
     const pg = server;
-    const adapter = new TimescaleAdapter({
-      dsn: pg.url,
-      schema: "qts_fills_fault",
-      pool: { minConnections: 2, maxConnections: 10, commandTimeoutMs: 3000 },
-      connectTimeoutMs: 1000,
-    });
+    // Two adapters, as two engine processes: writers 2k and 2k+1 book the same symbol through different
+    // adapters, so the crash also hits writers contending for one position row.
+    const [adapter, other] = [0, 1].map(
+      () =>
+        new TimescaleAdapter({
+          dsn: pg.url,
+          schema: "qts_fills_fault",
+          pool: { minConnections: 2, maxConnections: 6, commandTimeoutMs: 3000 },
+          connectTimeoutMs: 1000,
+        }),
+    ) as [TimescaleAdapter, TimescaleAdapter];
     try {
       await adapter.migrate();
-      // Two writers per symbol, so the crash also hits writers contending for one position row.
       const plans: Fill[][] = Array.from({ length: WRITERS }, (_, w) =>
-        randomFills(SYMBOLS[w % SYMBOLS.length] as string, FILLS_PER_WRITER, 1000 + w, `w${w}`),
+        randomFills(SYMBOLS[Math.floor(w / 2)] as string, FILLS_PER_WRITER, 1000 + w, `w${w}`),
       );
       const stats = { booked: 0, duplicates: 0, retries: 0, crashes: 0 };
-      const writer = async (fills: Fill[]) => {
+      const writer = async (fills: Fill[], w: number) => {
+        const db = w % 2 === 0 ? adapter : other;
         for (const f of fills) {
           for (;;) {
             try {
-              const r = await adapter.applyFill(f); // the same fill on every retry
+              const r = await db.applyFill(f); // the same fill on every retry
               if (r.duplicate) stats.duplicates++;
               stats.booked++;
               break;
@@ -73,7 +78,7 @@ describe("applyFill across PostgreSQL crashes (pg_ctl -m immediate)", () => {
           await pg.start();
         }
       };
-      await Promise.all([...plans.map(writer), chaos()]);
+      await Promise.all([...plans.map((fills, w) => writer(fills, w)), chaos()]);
       console.log(`fills fault test: ${JSON.stringify(stats)}`);
       expect(stats.crashes).toBe(2);
       expect(stats.retries).toBeGreaterThan(0);
@@ -89,7 +94,7 @@ describe("applyFill across PostgreSQL crashes (pg_ctl -m immediate)", () => {
         expect(p.version).toBe(2 * FILLS_PER_WRITER);
       }
     } finally {
-      await adapter.close();
+      await Promise.all([adapter.close(), other.close()]);
     }
   }, 180_000);
 });

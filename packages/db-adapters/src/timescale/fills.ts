@@ -12,6 +12,7 @@ import {
   withLedgerId,
 } from "@qts/contracts";
 import type pg from "pg";
+import { KeyedQueue } from "../sheets/keyed-queue.js";
 import { type LedgerRow, type PositionRow, toLedgerEntry, toPosition } from "./rows.js";
 import type { PgRunner } from "./runner.js";
 import { FILL_ID_INDEX, POSITION_COLUMNS, type Statements } from "./sql.js";
@@ -35,8 +36,10 @@ type Query = <R>(text: string, values: unknown[]) => Promise<R[]>;
  * - the position the next fill starts from is remembered per symbol, so an uncontended fill costs one round
  *   trip; otherwise (`fillRead`) the stored position and any entry already booked under the fillId are read
  *   in one statement first;
- * - after two lost compare-and-sets the fill is booked in a transaction holding the position row lock
- *   (`SELECT ... FOR UPDATE`), so writers of one symbol serialise instead of retrying without end.
+ * - fills of one symbol from this adapter are booked one after another (in process), so they never lose a
+ *   compare-and-set to each other; against other processes, after two lost compare-and-sets the fill is
+ *   booked in a transaction holding the position row lock (`SELECT ... FOR UPDATE`), so writers of one
+ *   symbol serialise instead of retrying without end.
  */
 export class FillBooker {
   readonly #db: PgRunner;
@@ -44,6 +47,8 @@ export class FillBooker {
   readonly #source: string;
   readonly #now: () => Date;
   readonly #known = new Map<string, Position>();
+  /** Fills of one symbol from this adapter run one after another (other processes are handled by the CAS). */
+  readonly #perSymbol = new KeyedQueue();
 
   constructor(db: PgRunner, sql: Statements, source: string, now: () => Date) {
     this.#db = db;
@@ -55,6 +60,10 @@ export class FillBooker {
   async apply(input: Fill): Promise<FillResult> {
     const f = fill(input);
     this.#db.checkOpen();
+    return this.#perSymbol.run(f.symbol, () => this.#book(f));
+  }
+
+  async #book(f: Fill): Promise<FillResult> {
     const query: Query = (text, values) => this.#db.query(`applyFill ${f.fillId}`, text, values);
     try {
       for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
