@@ -1,7 +1,8 @@
-import { fill, MAX_LEDGER_LIMIT } from "@qts/contracts";
+import { DataSourceUnavailableError, fill, MAX_LEDGER_LIMIT } from "@qts/contracts";
 import { afterAll, expect, it } from "vitest";
 import { bookedFills, expectPositionIsFoldOfLedger, randomFills } from "../src/testing/index.js";
 import { TimescaleAdapter } from "../src/timescale/index.js";
+import { LostReplyProxy } from "./lost-reply-proxy.js";
 import { describePg, migratedAdapter, pgUrlOrNull } from "./timescale-helpers.js";
 
 const url = await pgUrlOrNull();
@@ -64,5 +65,39 @@ describePg(url, "TimescaleAdapter.applyFill across processes", () => {
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(await adapters[0]!.fetchLedger({ limit: MAX_LEDGER_LIMIT })).toHaveLength(1);
     expect((await expectPositionIsFoldOfLedger(adapters[2]!, "AAPL")).qty.toFixed()).toBe("-2.5");
+  }, 60_000);
+
+  it("a reply lost after the commit: DataSourceUnavailableError, and the retry with the same fill is a duplicate", async () => {
+    const first = await migratedAdapter(url!, "qts_fills_lost", {
+      pool: { minConnections: 0, maxConnections: 2 },
+    });
+    cleanups.push(first.drop);
+    await first.adapter.close();
+    const target = new URL(url!);
+    const proxy = await LostReplyProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    cleanups.unshift(() => proxy.close());
+    target.host = `127.0.0.1:${proxy.port}`;
+    const a = new TimescaleAdapter({
+      dsn: target.toString(),
+      schema: first.schema,
+      pool: { minConnections: 0, maxConnections: 2 },
+    });
+    cleanups.unshift(() => a.close());
+    const f = (id: string, qty: number) =>
+      fill({ fillId: id, symbol: "AAPL", side: "BUY", qty, price: "100.5", timestamp: new Date() });
+    await a.applyFill(f("F1", 10)); // the next fill of AAPL is one statement: the booking itself
+    proxy.arm();
+    const lost = await a.applyFill(f("F2", 5)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(proxy.dropped).toBe(1);
+    expect(lost).toBeInstanceOf(DataSourceUnavailableError);
+    const retried = await a.applyFill(f("F2", 5));
+    expect(retried.duplicate).toBe(true);
+    expect(retried.position.qty.toFixed()).toBe("15");
+    expect(retried.position.version).toBe(2);
+    expect((await bookedFills(a, "AAPL")).map((e) => e.fillId)).toEqual(["F1", "F2"]);
+    await expectPositionIsFoldOfLedger(a, "AAPL");
   }, 60_000);
 });
