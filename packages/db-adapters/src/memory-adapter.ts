@@ -125,7 +125,7 @@ export class InMemoryAdapter implements DataSourceAdapter {
       const current = this.#positions.get(stored.symbol);
       if (fields.length > 0 || !current) {
         throw new ConflictError(
-          `${this.name}: fill ${v.fillId} is booked with a different ${fields.join(", ")}`,
+          `${this.name}: fill ${v.fillId} is booked with a different ${fields.join(", ") || "symbol"}`,
           {
             key: v.fillId,
             fields,
