@@ -4,7 +4,6 @@ export { formatError, redactText } from "./cli/errors.js";
 export type { Io } from "./cli/io.js";
 export { Progress, type ProgressOptions } from "./cli/progress.js";
 export { runCli } from "./cli/run.js";
-export { applyFill, type Book, FLAT } from "./replay/position-math.js";
 export { percentile, Samples } from "./replay/stats.js";
 export type { ReplaySummary, StoreInfo } from "./replay/summary.js";
 export { csvSession, parseTicksCsv, TICKS_CSV_HEADER, TicksFileError } from "./session/csv.js";

@@ -1,9 +1,8 @@
 import { CircuitBreaker, RedisCacheClient } from "@qts/cache";
-import { EventType } from "@qts/contracts";
+import { applyFillToPosition, EventType, ledgerEntryFromFill, type Position } from "@qts/contracts";
 import { startPrivateRedis } from "@qts/testkit";
 import { describe, expect, it } from "vitest";
-import { applyFill, type Book, FLAT } from "../src/replay/position-math.js";
-import { ledgerEntryForFill } from "../src/session/fills.js";
+import { bookableFill } from "../src/session/fills.js";
 import { symbolNames, syntheticSession } from "../src/session/synthetic.js";
 import { CacheManager, EventLog, pgStore, pgUrl, service, waitFor } from "./helpers/services.js";
 
@@ -54,7 +53,7 @@ describe.skipIf(pgUrl === null)("Redis faults during a replay-like workload (pri
       const readErrors: unknown[] = [];
       let acked = 0;
       let pricesFailed = 0;
-      const books = new Map<string, Book>();
+      const books = new Map<string, Position>();
       const readers = Array.from({ length: 4 }, async (_, k) => {
         for (let i = k; running; i++) {
           try {
@@ -70,8 +69,9 @@ describe.skipIf(pgUrl === null)("Redis faults during a replay-like workload (pri
       const writer = (async () => {
         for (const f of fills) {
           if (!running) break;
-          const next = applyFill(books.get(f.symbol) ?? FLAT, f.side, f.qty, f.price);
-          await store.db.appendLedger(ledgerEntryForFill(f));
+          const booked = bookableFill(f);
+          const next = applyFillToPosition(books.get(f.symbol) ?? null, booked);
+          await store.db.appendLedger(ledgerEntryFromFill(booked));
           expect(await m.updatePositionOnFill(f.symbol, next.qty, next.avgPrice)).toBe(true);
           books.set(f.symbol, next);
           acked++;
@@ -127,6 +127,7 @@ describe.skipIf(pgUrl === null)("Redis faults during a replay-like workload (pri
       for (const [symbol, book] of books) {
         const dbPos = await store.db.fetchPosition(symbol);
         expect(dbPos?.qty.eq(book.qty)).toBe(true);
+        expect(dbPos?.avgPrice.eq(book.avgPrice)).toBe(true);
         const read = await m.getPosition(symbol);
         expect(read?.qty.eq(book.qty) && read.avgPrice.eq(book.avgPrice)).toBe(true);
       }

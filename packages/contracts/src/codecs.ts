@@ -23,6 +23,8 @@ export const POSITION_FIELDS = Object.freeze([
   "exposurePct",
   "unrealizedPnl",
   "updatedAt",
+  "realizedPnl",
+  "version",
 ] as const);
 export const LEDGER_FIELDS = Object.freeze([
   "id",
@@ -36,6 +38,7 @@ export const LEDGER_FIELDS = Object.freeze([
   "strategyTag",
   "orderId",
   "broker",
+  "fillId",
 ] as const);
 export const OHLCV_FIELDS = Object.freeze([
   "time",
@@ -86,10 +89,15 @@ export function positionToHash(p: Position): StringHash {
     exposurePct: decimalToPlain(p.exposurePct),
     unrealizedPnl: decimalToPlain(p.unrealizedPnl),
     updatedAt: iso(p.updatedAt),
+    realizedPnl: decimalToPlain(p.realizedPnl),
+    version: String(p.version),
   };
 }
 
-/** Decodes a cached position; a hash missing `symbol`, `qty` or `avgPrice`, or with a bad value, throws. */
+/**
+ * Decodes a cached position; a hash missing `symbol`, `qty` or `avgPrice`, or with a bad value, throws.
+ * `realizedPnl` and `version` may be absent or "" (hashes written before they existed): they decode as 0.
+ */
 export function positionFromHash(hash: Readonly<StringHash>): Position {
   return position({
     symbol: field(hash, "symbol")!,
@@ -100,7 +108,16 @@ export function positionFromHash(hash: Readonly<StringHash>): Position {
     exposurePct: optionalField(hash, "exposurePct") ?? "0",
     unrealizedPnl: optionalField(hash, "unrealizedPnl") ?? "0",
     updatedAt: optionalField(hash, "updatedAt") ?? null,
+    realizedPnl: optionalField(hash, "realizedPnl") ?? "0",
+    version: versionField(hash),
   });
+}
+
+function versionField(hash: unknown): number {
+  const text = optionalField(hash, "version");
+  if (text === undefined) return 0;
+  if (!/^\d+$/.test(text)) throw new ValidationError("version", text, "must be a non-negative integer");
+  return Number(text);
 }
 
 export function ledgerEntryToHash(e: LedgerEntry): StringHash {
@@ -116,6 +133,7 @@ export function ledgerEntryToHash(e: LedgerEntry): StringHash {
     strategyTag: e.strategyTag,
     orderId: e.orderId,
     broker: e.broker,
+    fillId: e.fillId ?? "",
   };
 }
 
@@ -135,6 +153,7 @@ export function ledgerEntryFromHash(hash: Readonly<StringHash>): LedgerEntry {
     strategyTag: field(hash, "strategyTag", false) ?? "",
     orderId: field(hash, "orderId", false) ?? "",
     broker: field(hash, "broker", false) ?? "",
+    fillId: optionalField(hash, "fillId") ?? null,
   });
 }
 

@@ -11,6 +11,7 @@ export const ErrorCode = Object.freeze({
   READ_ONLY: "QTS_READ_ONLY",
   CACHE_UNAVAILABLE: "QTS_CACHE_UNAVAILABLE",
   CACHE_STALE_DATA: "QTS_CACHE_STALE_DATA",
+  CONFLICT: "QTS_CONFLICT",
 } as const);
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -131,5 +132,24 @@ export class CacheStaleDataError extends QtsError {
     );
     this.key = key;
     this.ageMs = ageMs;
+  }
+}
+
+/**
+ * A write conflicts with what the store already holds: e.g. `applyFill` with a `fillId` that is booked with a
+ * different symbol, side, qty or price. Nothing was written; retrying the same call cannot succeed.
+ */
+export class ConflictError extends QtsError {
+  /** The key that conflicts (for `applyFill`, the `fillId`). */
+  readonly key: string;
+  /** The fields that differ from the stored record (e.g. `["qty"]`). */
+  readonly fields: readonly string[];
+  readonly source: string;
+
+  constructor(message: string, options: { key: string; fields?: readonly string[]; source?: string }) {
+    super(ErrorCode.CONFLICT, message);
+    this.key = options.key;
+    this.fields = Object.freeze([...(options.fields ?? [])]);
+    this.source = options.source ?? "";
   }
 }

@@ -1,6 +1,7 @@
 import type { Decimal } from "./decimal.js";
 import type { Interval } from "./interval.js";
 import type { LedgerQuery } from "./query.js";
+import type { Fill, FillResult } from "./records/fill.js";
 import type { HealthStatus } from "./records/health.js";
 import type { LedgerEntry } from "./records/ledger.js";
 import type { OHLCV } from "./records/ohlcv.js";
@@ -24,6 +25,14 @@ export interface DataSourceAdapter {
   updatePosition(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean>;
   /** Stores the entry; the store assigns its id. */
   appendLedger(entry: LedgerEntry): Promise<boolean>;
+  /**
+   * Books one fill atomically and idempotently: appends its ledger entry (carrying `fillId`) and moves the
+   * position by `applyFillToPosition`, in one store transaction. A `fillId` already booked changes nothing and
+   * resolves with the stored entry, the current position and `duplicate: true`; the same `fillId` with a
+   * different symbol, side, qty or price rejects with `ConflictError`. After `DataSourceUnavailableError`
+   * (committed or not) retry with the same fill.
+   */
+  applyFill(fill: Fill): Promise<FillResult>;
   fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]>;
   /** Stored bars of `interval` (default "1d"), or finer stored bars aggregated when none are stored. */
   fetchOhlcv(symbol: string, start: Date, end: Date, interval?: Interval): Promise<OHLCV[]>;

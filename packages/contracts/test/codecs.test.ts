@@ -33,13 +33,14 @@ import {
   EXPONENT,
   expectedDecimal,
   expectValidation,
+  fillIdArb,
   RUNS,
   symbolArb,
   textArb,
 } from "./helpers.js";
 
 const DECIMAL_FIELDS = {
-  position: ["qty", "avgPrice", "exposureValue", "exposurePct", "unrealizedPnl"],
+  position: ["qty", "avgPrice", "exposureValue", "exposurePct", "unrealizedPnl", "realizedPnl"],
   ledger: ["qty", "price", "amount", "fee"],
   ohlcv: ["open", "high", "low", "close"],
   tick: ["price", "bid", "ask"],
@@ -92,6 +93,8 @@ const positionArb = fc.record({
   exposurePct: decimalInput(),
   unrealizedPnl: decimalInput(),
   updatedAt: fc.option(dateArb, { nil: null }),
+  realizedPnl: decimalInput(),
+  version: fc.maxSafeNat(),
 });
 
 const ledgerArb = fc.record({
@@ -106,6 +109,7 @@ const ledgerArb = fc.record({
   strategyTag: textArb,
   orderId: textArb,
   broker: textArb,
+  fillId: fc.option(fillIdArb, { nil: null }),
 });
 
 const barArb = fc
@@ -185,6 +189,8 @@ describe("position codec", () => {
       exposurePct: "-0.000001",
       unrealizedPnl: "0",
       updatedAt: "2024-05-01T09:30:00.500Z",
+      realizedPnl: "0",
+      version: "0",
     });
     expect(positionToHash(position({ symbol: "A", qty: 0, avgPrice: 0 })).updatedAt).toBe("");
   });

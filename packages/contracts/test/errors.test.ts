@@ -3,6 +3,7 @@ import {
   CacheStaleDataError,
   CacheUnavailableError,
   ConfigError,
+  ConflictError,
   DataSourceError,
   DataSourceUnavailableError,
   describeValue,
@@ -30,6 +31,7 @@ const samples = [
   [new ReadOnlyError("safety state FAIL", "FAIL"), ReadOnlyError, "QTS_READ_ONLY"],
   [new CacheUnavailableError("circuit open", { cause }), CacheUnavailableError, "QTS_CACHE_UNAVAILABLE"],
   [new CacheStaleDataError("price:AAPL", 250), CacheStaleDataError, "QTS_CACHE_STALE_DATA"],
+  [new ConflictError("fill F1 conflicts", { key: "F1", fields: ["qty"] }), ConflictError, "QTS_CONFLICT"],
 ] as const;
 
 describe("error classes", () => {

@@ -104,3 +104,11 @@ export const dateArb: fc.Arbitrary<Date> = fc.date({
 export const textArb: fc.Arbitrary<string> = fc
   .string({ maxLength: 40, unit: "binary" })
   .filter((s) => !s.includes("\u0000") && !LONE_SURROGATE.test(s));
+
+/** Fill ids the factory accepts unchanged: 1..128 code units, no control characters, no outer whitespace. */
+export const fillIdArb: fc.Arbitrary<string> = fc
+  .string({ minLength: 1, maxLength: 128, unit: "binary" })
+  .filter(
+    (s) =>
+      s.length <= 128 && s.trim() === s && s !== "" && !hasControlCharacter(s) && !LONE_SURROGATE.test(s),
+  );

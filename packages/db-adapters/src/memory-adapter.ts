@@ -1,13 +1,20 @@
 import {
+  applyFillToPosition,
   type Clock,
+  ConflictError,
   type DataSourceAdapter,
   type Decimal,
+  type Fill,
+  type FillResult,
+  fill,
+  fillConflicts,
   type HealthStatus,
   healthStatus,
   type Interval,
   type LedgerEntry,
   type LedgerQuery,
   ledgerEntry,
+  ledgerEntryFromFill,
   normalizeLedgerQuery,
   type OHLCV,
   ohlcv,
@@ -49,6 +56,8 @@ export class InMemoryAdapter implements DataSourceAdapter {
   readonly #clock: Clock;
   readonly #positions = new Map<string, Position>();
   readonly #ledger: LedgerEntry[] = [];
+  /** fillId → its stored ledger entry (fillIds are unique per store). */
+  readonly #byFillId = new Map<string, LedgerEntry>();
   #nextLedgerId = 1;
   /** interval → symbol → time (ms) → bar */
   readonly #bars = new Map<Interval, Map<string, Map<number, OHLCV>>>();
@@ -77,7 +86,12 @@ export class InMemoryAdapter implements DataSourceAdapter {
     const existing = this.#positions.get(update.symbol);
     this.#positions.set(
       update.symbol,
-      position({ ...existing, ...update, updatedAt: new Date(this.#clock.now()) }),
+      position({
+        ...existing,
+        ...update,
+        updatedAt: new Date(this.#clock.now()),
+        version: (existing?.version ?? 0) + 1,
+      }),
     );
     return true;
   }
@@ -93,8 +107,51 @@ export class InMemoryAdapter implements DataSourceAdapter {
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const valid = ledgerEntry({ ...entry, id: null });
     this.#checkOpen();
-    this.#ledger.push(ledgerEntry({ ...valid, id: this.#nextLedgerId++ }));
+    if (valid.fillId !== null && this.#byFillId.has(valid.fillId)) {
+      throw new ConflictError(`${this.name}: fillId ${valid.fillId} is already in the ledger`, {
+        key: valid.fillId,
+        source: this.name,
+      });
+    }
+    this.#storeEntry(valid);
     return true;
+  }
+
+  /**
+   * Books a fill: one synchronous step after validation (so atomic), `fillId` unique per store. A booked
+   * fillId resolves with the stored entry, the current position and `duplicate: true`; with a different
+   * symbol, side, qty or price it rejects with `ConflictError` and nothing is written.
+   */
+  async applyFill(f: Fill): Promise<FillResult> {
+    const v = fill(f);
+    this.#checkOpen();
+    const stored = this.#byFillId.get(v.fillId);
+    if (stored) {
+      const fields = fillConflicts(v, stored);
+      const current = this.#positions.get(stored.symbol);
+      if (fields.length > 0 || !current) {
+        throw new ConflictError(
+          `${this.name}: fill ${v.fillId} is booked with a different ${fields.join(", ") || "symbol"}`,
+          {
+            key: v.fillId,
+            fields,
+            source: this.name,
+          },
+        );
+      }
+      return Object.freeze({ position: current, entry: stored, duplicate: true });
+    }
+    const next = applyFillToPosition(this.#positions.get(v.symbol) ?? null, v, new Date(this.#clock.now()));
+    const entry = this.#storeEntry(ledgerEntryFromFill(v));
+    this.#positions.set(next.symbol, next);
+    return Object.freeze({ position: next, entry, duplicate: false });
+  }
+
+  #storeEntry(valid: LedgerEntry): LedgerEntry {
+    const stored = ledgerEntry({ ...valid, id: this.#nextLedgerId++ });
+    this.#ledger.push(stored);
+    if (stored.fillId !== null) this.#byFillId.set(stored.fillId, stored);
+    return stored;
   }
 
   async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {

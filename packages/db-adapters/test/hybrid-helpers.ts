@@ -44,6 +44,8 @@ export class SwitchableAdapter implements DataSourceAdapter {
   ) => this.#run(true, () => this.inner.updatePosition(s, q, p));
   appendLedger = (e: Parameters<DataSourceAdapter["appendLedger"]>[0]) =>
     this.#run(true, () => this.inner.appendLedger(e));
+  applyFill = (f: Parameters<DataSourceAdapter["applyFill"]>[0]) =>
+    this.#run(true, () => this.inner.applyFill(f));
   fetchLedger = (q?: Parameters<DataSourceAdapter["fetchLedger"]>[0]) =>
     this.#run(false, () => this.inner.fetchLedger(q));
   fetchOhlcv = (...a: Parameters<DataSourceAdapter["fetchOhlcv"]>) =>

@@ -74,6 +74,7 @@ describe("GoogleSheetsAdapter layout", () => {
       "strategyTag",
       "orderId",
       "broker",
+      "fillId",
     ]);
     expect(emu.getSheetValues(id, "ohlcv")[0]).toEqual([
       "time",
@@ -87,6 +88,32 @@ describe("GoogleSheetsAdapter layout", () => {
     ]);
     expect(await a.appendLedger(entry(1))).toBe(true);
     expect(emu.getSheetValues(id, "my ledger")[1]?.[0]).toBe("1");
+  });
+
+  it("extends a header made before realizedPnl/version/fillId existed, keeping every row", async () => {
+    const id = emu.createSpreadsheet({ tabs: ["positions", "ledger"] });
+    const oldPositions = ["symbol", "qty", "avgPrice", "market", "exposureValue", "exposurePct"];
+    emu.setValues(id, "positions!A1:H2", [
+      [...oldPositions, "unrealizedPnl", "updatedAt"],
+      ["AAPL", "10", "150.25", "NASDAQ", "0", "0", "0", "2024-01-02T00:00:00.000Z"],
+    ]);
+    const oldLedger = ["id", "timestamp", "symbol", "side", "qty", "price", "amount", "fee", "strategyTag"];
+    emu.setValues(id, "ledger!A1:K2", [
+      [...oldLedger, "orderId", "broker"],
+      ["1", "2024-01-02T00:00:00.000Z", "AAPL", "BUY", "10", "150.25", "1502.5", "0", "", "", ""],
+    ]);
+    const a = adapter({ spreadsheetId: id });
+    const p = (await a.fetchPosition("AAPL"))!;
+    expect(p.qty.toFixed()).toBe("10");
+    expect(p.version).toBe(0);
+    expect(p.realizedPnl.toFixed()).toBe("0");
+    expect(emu.getSheetValues(id, "positions")[0]?.slice(-2)).toEqual(["realizedPnl", "version"]);
+    expect(emu.getSheetValues(id, "ledger")[0]?.at(-1)).toBe("fillId");
+    expect((await a.fetchLedger())[0]?.fillId).toBeNull();
+    await a.updatePosition("AAPL", 12, "151");
+    const after = (await a.fetchPosition("AAPL"))!;
+    expect(after.version).toBe(1);
+    expect(after.market).toBe("NASDAQ");
   });
 
   it("refuses a tab whose header row is not the expected one", async () => {

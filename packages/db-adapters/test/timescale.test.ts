@@ -104,6 +104,7 @@ describePg(url, "TimescaleAdapter on PostgreSQL", () => {
       orderId: "",
       broker: "",
       id: null,
+      fillId: null,
     });
     const [e] = await adapter.fetchLedger();
     expect(typeof e!.id).toBe("number");

@@ -27,7 +27,10 @@ export interface PrivatePostgres {
   readonly running: boolean;
   /** The postmaster's pid while running, else null. */
   readonly pid: number | null;
-  /** `pg_ctl stop -m fast` (or `-m immediate`); start() brings the same cluster back. */
+  /**
+   * `pg_ctl stop -m fast` (default) or `-m immediate` (no checkpoint, connections dropped mid-statement: crash
+   * recovery on the next start); start() brings the same cluster back.
+   */
   stop(mode?: "fast" | "immediate"): Promise<void>;
   /** Starts again on the same port and data dir (after stop() or kill()). */
   start(): Promise<void>;

@@ -1,4 +1,5 @@
 import type { BenchDef } from "../context.js";
+import { applyFillBench } from "./applyfill.js";
 import { degradedBench } from "./degraded.js";
 import { getManyBench } from "./getmany.js";
 import { hitPathBench } from "./hit-path.js";
@@ -16,6 +17,7 @@ export const ALL_BENCHES: readonly BenchDef[] = [
   breakerBench,
   ticksBench,
   ohlcvBench,
+  applyFillBench,
   degradedBench,
   hitPathBench,
   ioredisBench,

@@ -3,15 +3,17 @@ import {
   CACHE_TYPES,
   type CacheStats,
   type DataSourceAdapter,
+  DataSourceUnavailableError,
+  type FillResult,
   type OHLCV,
+  type Position,
   type TickData,
 } from "@qts/contracts";
 import type { Progress } from "../cli/progress.js";
-import { ledgerEntryForFill } from "../session/fills.js";
+import { bookableFill } from "../session/fills.js";
 import type { Fill, Session } from "../session/types.js";
 import { type ChaosPlan, type ChaosStep, type ChaosTarget, chaosSpanMs, runChaos } from "./chaos.js";
 import { checkPositions, type PositionCheck } from "./ledger-check.js";
-import { applyFill, type Book, FLAT } from "./position-math.js";
 import { type ReaderResult, startReaders } from "./readers.js";
 import { Samples } from "./stats.js";
 import type { EventRecorder, ReplayCache } from "./types.js";
@@ -58,6 +60,8 @@ export interface EngineResult {
   ledgerAppended: number;
   fillsRejected: number;
   fillRetries: number;
+  /** applyFill answers `duplicate: true` (a retry whose first attempt had committed). */
+  fillDuplicates: number;
   fillMs: number;
   fillLatency: Samples;
   readers: ReaderResult;
@@ -90,6 +94,23 @@ async function withRetry<T>(fn: () => Promise<T>, attempts: number, onRetry: () 
   }
 }
 
+/** How long one fill is retried while the store is unavailable (a restart takes seconds). */
+const FILL_RETRY_MS = 60_000;
+
+/** Retries `fn` with the same arguments while it rejects with `DataSourceUnavailableError`, up to `withinMs`. */
+async function retryUnavailable<T>(fn: () => Promise<T>, withinMs: number, onRetry: () => void): Promise<T> {
+  const deadline = performance.now() + withinMs;
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof DataSourceUnavailableError) || performance.now() >= deadline) throw err;
+      onRetry();
+      await sleep(Math.min(1000, 25 * 2 ** i));
+    }
+  }
+}
+
 /** Runs a session through the data layer and the cache manager and measures everything the summary shows. */
 export async function runEngine(input: EngineInput): Promise<EngineResult> {
   const { session, db, cache, progress } = input;
@@ -106,6 +127,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     ledgerAppended: 0,
     fillsRejected: 0,
     fillRetries: 0,
+    fillDuplicates: 0,
     fillMs: 0,
     fillLatency: new Samples(),
     readers: undefined as unknown as ReaderResult,
@@ -126,12 +148,8 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   );
 
   // Starting positions (a reused schema may already hold some): the ledger check starts from these.
-  const books = new Map<string, Book>();
-  for (const symbol of session.symbols) {
-    const p = await db.fetchPosition(symbol);
-    books.set(symbol, p === null ? FLAT : { qty: p.qty, avgPrice: p.avgPrice });
-  }
-  const startBooks = new Map(books);
+  const startBooks = new Map<string, Position | null>();
+  for (const symbol of session.symbols) startBooks.set(symbol, await db.fetchPosition(symbol));
 
   const paced = input.minDurationMs > 0 || input.chaos !== undefined;
   // A paced run waits between batches: readers pause 1 ms per iteration instead of spinning a core.
@@ -171,23 +189,41 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     }
   };
 
+  /**
+   * Books a fill exactly once: `applyFill` with the same fill until the store answers (a
+   * `DataSourceUnavailableError` may hide a commit: the retry then comes back `duplicate: true`), then writes
+   * the booked position through the cache.
+   */
   const applyOne = async (f: Fill) => {
-    const before = books.get(f.symbol) ?? FLAT;
-    const next = applyFill(before, f.side, f.qty, f.price);
+    const booking = bookableFill(f, { strategyTag: input.runTag, broker: "qts-replay" });
     const t = performance.now();
+    let booked: FillResult;
     try {
-      await db.appendLedger(ledgerEntryForFill(f, { strategyTag: input.runTag, broker: "qts-replay" }));
+      booked = await retryUnavailable(
+        () => (cache.applyFill ? cache.applyFill(booking) : db.applyFill(booking)),
+        FILL_RETRY_MS,
+        () => {
+          r.fillRetries += 1;
+        },
+      );
     } catch (err) {
       r.fillsRejected += 1;
-      note(`appendLedger(${f.orderId})`, err);
+      note(`applyFill(${booking.fillId})`, err);
       return;
     }
     r.ledgerAppended += 1;
-    // The ledger holds the fill now: the position must follow it, so retry a transient failure.
-    books.set(f.symbol, next);
+    if (booked.duplicate) r.fillDuplicates += 1;
+    if (cache.applyFill) {
+      r.fillsApplied += 1;
+      r.fillLatency.add(performance.now() - t);
+      return;
+    }
+    // TODO(integrator): once CacheManager.applyFill exists the branch above takes over; until then the
+    // booked position is written through the cache here (this also writes it to the store once more).
+    const { qty, avgPrice } = booked.position;
     try {
       await withRetry(
-        () => cache.updatePositionOnFill(f.symbol, next.qty, next.avgPrice),
+        () => cache.updatePositionOnFill(f.symbol, qty, avgPrice),
         4,
         () => {
           r.fillRetries += 1;

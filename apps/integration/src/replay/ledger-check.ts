@@ -1,5 +1,10 @@
-import type { DataSourceAdapter, LedgerEntry, Position } from "@qts/contracts";
-import { applyFill, type Book, FLAT } from "./position-math.js";
+import {
+  applyFillToPosition,
+  type DataSourceAdapter,
+  fill,
+  type LedgerEntry,
+  type Position,
+} from "@qts/contracts";
 
 /** `fetchLedger` returns at most this many entries per call. */
 export const LEDGER_PAGE = 10_000;
@@ -46,24 +51,29 @@ export interface PositionCheck {
   readonly ok: boolean;
 }
 
-function plain(b: Book | Position | null): { qty: string; avgPrice: string } | null {
+function plain(b: Position | null): { qty: string; avgPrice: string } | null {
   return b === null ? null : { qty: b.qty.toFixed(), avgPrice: b.avgPrice.toFixed() };
 }
 
-function same(a: Book, b: Book | Position | null): boolean {
-  if (b === null) return a.qty.isZero() && a.avgPrice.isZero();
+function same(a: Position | null, b: Position | null): boolean {
+  if (a === null || b === null) return (a?.qty.isZero() ?? true) && (b?.qty.isZero() ?? true);
   return a.qty.eq(b.qty) && a.avgPrice.eq(b.avgPrice);
 }
 
+/** A ledger entry as the fill it books (entries written before fill ids existed get one from their id). */
+function asFill(e: LedgerEntry) {
+  return fill({ ...e, fillId: e.fillId ?? `ledger-${e.id}` });
+}
+
 /**
- * Recomputes each symbol's position from its starting position and this run's ledger entries, and compares
- * it with what the store and the cache hold now.
+ * Recomputes each symbol's position from its starting position and this run's ledger entries (the fold of
+ * `applyFillToPosition` of `@qts/contracts`), and compares it with what the store and the cache hold now.
  */
 export async function checkPositions(
   db: DataSourceAdapter,
   readCached: (symbol: string) => Promise<Position | null>,
   symbols: readonly string[],
-  startBooks: ReadonlyMap<string, Book>,
+  startBooks: ReadonlyMap<string, Position | null>,
   tag: string,
 ): Promise<{ checks: PositionCheck[]; ledgerFills: number }> {
   const checks: PositionCheck[] = [];
@@ -71,8 +81,8 @@ export async function checkPositions(
   for (const symbol of symbols) {
     const entries = await fetchRunLedger(db, symbol, tag);
     total += entries.length;
-    let book = startBooks.get(symbol) ?? FLAT;
-    for (const e of entries) book = applyFill(book, e.side, e.qty, e.price);
+    let book = startBooks.get(symbol) ?? null;
+    for (const e of entries) book = applyFillToPosition(book, asFill(e));
     const stored = await db.fetchPosition(symbol);
     const cached = await readCached(symbol);
     const untouched = entries.length === 0 && stored === null;
@@ -80,7 +90,7 @@ export async function checkPositions(
     checks.push({
       symbol,
       ledgerFills: entries.length,
-      expected: plain(book)!,
+      expected: plain(book) ?? { qty: "0", avgPrice: "0" },
       db: plain(stored),
       cache: plain(cached),
       ok,

@@ -27,6 +27,8 @@ export interface ReplaySummary {
     applied: number;
     rejected: number;
     retries: number;
+    /** Retries whose first attempt had committed: the store answered `duplicate: true`, no second booking. */
+    duplicates: number;
     perSec: number;
     p50Ms: number | null;
     p99Ms: number | null;
@@ -96,6 +98,7 @@ export function buildSummary(args: {
       applied: r.fillsApplied,
       rejected: r.fillsRejected,
       retries: r.fillRetries,
+      duplicates: r.fillDuplicates,
       perSec: perSecond(r.fillsApplied, r.fillMs),
       p50Ms: fl.p50Ms,
       p99Ms: fl.p99Ms,
@@ -169,7 +172,7 @@ export function renderSummary(s: ReplaySummary): string {
   row("prices", `${n(s.prices.pushed)} pushed through pushPrice, ${n(s.prices.failed)} not cached`);
   row(
     "fills",
-    `${n(s.fills.applied)} applied (${n(s.fills.rejected)} rejected, ${n(s.fills.retries)} retries) -> ${n(s.fills.perSec)} fills/s, p50 ${ms(s.fills.p50Ms)} p99 ${ms(s.fills.p99Ms)}`,
+    `${n(s.fills.applied)} applied (${n(s.fills.rejected)} rejected, ${n(s.fills.retries)} retries, ${n(s.fills.duplicates)} duplicates detected) -> ${n(s.fills.perSec)} fills/s, p50 ${ms(s.fills.p50Ms)} p99 ${ms(s.fills.p99Ms)}`,
   );
   const gp = s.reads.getPosition;
   row(

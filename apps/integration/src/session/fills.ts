@@ -1,4 +1,4 @@
-import { Decimal, type LedgerEntry, ledgerEntry, type TickData } from "@qts/contracts";
+import { type Fill as BookedFill, Decimal, fill, type TickData } from "@qts/contracts";
 import type { Prng } from "./prng.js";
 import type { Fill } from "./types.js";
 
@@ -55,19 +55,21 @@ export class FillPlanner {
   }
 }
 
-/** The ledger entry that records a fill (amount = qty x price, no fee). */
-export function ledgerEntryForFill(
-  f: Fill,
-  extra: { strategyTag?: string; broker?: string } = {},
-): LedgerEntry {
-  return ledgerEntry({
-    timestamp: f.time,
+/**
+ * The `@qts/contracts` fill that books a replayed fill: `fillId` = `<strategyTag>:<orderId>` (unique per run and
+ * the same on every retry), no fee.
+ */
+export function bookableFill(f: Fill, extra: { strategyTag?: string; broker?: string } = {}): BookedFill {
+  const tag = extra.strategyTag ?? "";
+  return fill({
+    fillId: tag === "" ? f.orderId : `${tag}:${f.orderId}`,
+    orderId: f.orderId,
     symbol: f.symbol,
     side: f.side,
     qty: f.qty,
     price: f.price,
-    amount: f.qty.mul(f.price),
-    orderId: f.orderId,
-    ...extra,
+    timestamp: f.time,
+    strategyTag: tag,
+    broker: extra.broker ?? "",
   });
 }

@@ -1,6 +1,7 @@
 import { type Decimal, type DecimalInput, toNonNegativeDecimal, toPositiveDecimal } from "../decimal.js";
 import { ValidationError } from "../errors.js";
 import { requireObject, validateDate, validateSymbol, validateText } from "../validation.js";
+import { validateFillId } from "./fill-id.js";
 
 export const Side = Object.freeze({ BUY: "BUY", SELL: "SELL" } as const);
 export type Side = (typeof Side)[keyof typeof Side];
@@ -18,6 +19,8 @@ export interface LedgerEntry {
   readonly orderId: string;
   readonly broker: string;
   readonly id: number | null;
+  /** The broker's execution id when the entry was booked by `applyFill` (unique per store), else null. */
+  readonly fillId: string | null;
 }
 
 export interface LedgerEntryInput {
@@ -32,9 +35,11 @@ export interface LedgerEntryInput {
   orderId?: string | undefined;
   broker?: string | undefined;
   id?: number | null | undefined;
+  fillId?: string | null | undefined;
 }
 
-function validateSide(value: unknown): Side {
+/** `"BUY"` or `"SELL"`, exactly. */
+export function validateSide(value: unknown): Side {
   if (value !== Side.BUY && value !== Side.SELL)
     throw new ValidationError("side", value, 'must be "BUY" or "SELL"');
   return value;
@@ -64,6 +69,7 @@ export function ledgerEntry(input: LedgerEntryInput): LedgerEntry {
     orderId: validateText(raw.orderId, "orderId"),
     broker: validateText(raw.broker, "broker"),
     id: validateId(raw.id),
+    fillId: raw.fillId === null || raw.fillId === undefined ? null : validateFillId(raw.fillId),
   });
 }
 

@@ -1,5 +1,11 @@
 import { type Decimal, type DecimalInput, toDecimal, toNonNegativeDecimal } from "../decimal.js";
-import { requireObject, validateOptionalDate, validateSymbol, validateText } from "../validation.js";
+import {
+  requireObject,
+  validateOptionalDate,
+  validateSymbol,
+  validateText,
+  validateVolume,
+} from "../validation.js";
 
 /** A holding in one symbol. `qty` may be negative (short); zero means flat. */
 export interface Position {
@@ -11,6 +17,10 @@ export interface Position {
   readonly exposurePct: Decimal;
   readonly unrealizedPnl: Decimal;
   readonly updatedAt: Date | null;
+  /** Profit and loss realised by reducing or closing the position (fees excluded); exact. */
+  readonly realizedPnl: Decimal;
+  /** Writes booked into this position: +1 per `applyFill` and per `updatePosition`. */
+  readonly version: number;
 }
 
 export interface PositionInput {
@@ -22,6 +32,9 @@ export interface PositionInput {
   exposurePct?: DecimalInput | undefined;
   unrealizedPnl?: DecimalInput | undefined;
   updatedAt?: Date | string | number | null | undefined;
+  realizedPnl?: DecimalInput | undefined;
+  /** A non-negative safe integer (number or digit string); default 0. */
+  version?: number | string | undefined;
 }
 
 /** Validates and normalises a position; the result is frozen. */
@@ -36,6 +49,8 @@ export function position(input: PositionInput): Position {
     exposurePct: toDecimal(raw.exposurePct ?? 0, "exposurePct"),
     unrealizedPnl: toDecimal(raw.unrealizedPnl ?? 0, "unrealizedPnl"),
     updatedAt: validateOptionalDate(raw.updatedAt, "updatedAt"),
+    realizedPnl: toDecimal(raw.realizedPnl ?? 0, "realizedPnl"),
+    version: validateVolume(raw.version ?? 0, "version"),
   });
 }
 

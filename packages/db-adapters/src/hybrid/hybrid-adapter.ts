@@ -5,6 +5,9 @@ import {
   type Decimal,
   type EventSink,
   EventType,
+  type Fill,
+  type FillResult,
+  fill,
   type HealthStatus,
   healthStatus,
   type Interval,
@@ -146,6 +149,32 @@ export class HybridAdapter implements DataSourceAdapter {
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const valid = ledgerEntry({ ...entry, id: null });
     return this.#write({ kind: "ledger", entry: valid }, () => this.primary.appendLedger(valid));
+  }
+
+  /**
+   * The primary books the fill (its result is the answer). Once it has, the secondary mirrors the primary's
+   * result: its ledger entry with the same `fillId` (a store that already holds that fillId rejects the append
+   * with `ConflictError`, which counts as done, so a replayed secondary write never makes a second row), then
+   * the primary's position, copied. A secondary without `applyFill` support (Sheets) can mirror fills.
+   */
+  async applyFill(f: Fill): Promise<FillResult> {
+    const valid = fill(f);
+    let settle: (r: FillResult | null) => void = () => {};
+    const booked = new Promise<FillResult | null>((resolve) => {
+      settle = resolve;
+    });
+    return this.#write({ kind: "fill", fill: valid, booked }, () =>
+      this.primary.applyFill(valid).then(
+        (r) => {
+          settle(r);
+          return r;
+        },
+        (error: unknown) => {
+          settle(null);
+          throw error;
+        },
+      ),
+    );
   }
 
   async appendOhlcv(bars: readonly OHLCV[], interval?: Interval): Promise<number> {

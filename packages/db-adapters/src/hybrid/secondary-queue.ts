@@ -1,6 +1,9 @@
 import {
+  ConflictError,
   type DataSourceAdapter,
   type Decimal,
+  type Fill,
+  type FillResult,
   type Interval,
   type LedgerEntry,
   MAX_LEDGER_LIMIT,
@@ -16,6 +19,8 @@ export type SecondaryOp =
   | { readonly kind: "position"; readonly symbol: string; readonly qty: Decimal; readonly avgPrice: Decimal }
   | { readonly kind: "putPosition"; readonly position: Position }
   | { readonly kind: "ledger"; readonly entry: LedgerEntry }
+  /** A fill: mirrored from the primary's result (null when the primary rejected it), idempotent by fillId. */
+  | { readonly kind: "fill"; readonly fill: Fill; readonly booked: Promise<FillResult | null> }
   | { readonly kind: "ohlcv"; readonly bars: readonly OHLCV[]; readonly interval: Interval }
   | { readonly kind: "ticks"; readonly ticks: readonly TickData[] };
 
@@ -48,6 +53,15 @@ export async function applyOp(
     case "ohlcv":
       await secondary.appendOhlcv(op.bars, op.interval);
       return;
+    case "fill": {
+      const booked = await op.booked;
+      if (booked === null) return;
+      await secondary.appendLedger(booked.entry).catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error; // the fillId is there already: an earlier attempt landed
+      });
+      await copyPosition(secondary, booked.position);
+      return;
+    }
     case "ledger": {
       if (checkLanded) {
         const q = {

@@ -47,6 +47,11 @@ export function tabRange(tab: string, cells: string): string {
   return `'${tab.replace(/'/g, "''")}'!${cells}`;
 }
 
+/** Every column of a tab's layout, e.g. `A:J` for positions. */
+export function fullColumns(kind: TabKind): string {
+  return `A:${columnLetter(TAB_HEADERS[kind].length - 1)}`;
+}
+
 /** Data rows of a tab: from row 2, every column of the layout. */
 export function dataRange(kind: TabKind, tab: string): string {
   return tabRange(tab, `A2:${columnLetter(TAB_HEADERS[kind].length - 1)}`);

@@ -1,9 +1,14 @@
 import {
   type Clock,
+  ConflictError,
   type DataSourceAdapter,
+  DataSourceError,
   DEFAULT_SHEETS_TABS,
   type Decimal,
   decimalToPlain,
+  type Fill,
+  type FillResult,
+  fill,
   type HealthStatus,
   healthStatus,
   type Interval,
@@ -42,7 +47,9 @@ import { InvalidRowReporter, type SheetRow, type SheetsRowWarning } from "./inva
 import { KeyedQueue } from "./keyed-queue.js";
 import {
   cellText,
+  columnLetter,
   dataRange,
+  fullColumns,
   isBlankRow,
   ledgerRow,
   ohlcvRow,
@@ -51,6 +58,7 @@ import {
   parsePosition,
   parseTick,
   positionRow,
+  TAB_HEADERS,
   TAB_KINDS,
   type TabKind,
   tabRange,
@@ -148,12 +156,13 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     this.#checkOpen();
     return this.#write("updatePosition", "positions", async (timeoutMs) => {
       const updatedAt = new Date(this.#clock.now()).toISOString();
-      const r = await this.#findPositionRow(u.symbol, timeoutMs);
+      const found = await this.#findPositionRow(u.symbol, timeoutMs);
       const tab = this.tabs.positions;
-      if (r === null) {
-        const row = positionRow(position({ ...u, updatedAt }));
-        await this.#api.append(tabRange(tab, "A:H"), [row], timeoutMs);
+      if (found === null) {
+        const row = positionRow(position({ ...u, updatedAt, version: 1 }));
+        await this.#api.append(tabRange(tab, fullColumns("positions")), [row], timeoutMs);
       } else {
+        const r = found.row;
         await this.#api.batchUpdate(
           [
             {
@@ -161,6 +170,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
               values: [[decimalToPlain(u.qty), decimalToPlain(u.avgPrice)]],
             },
             { range: tabRange(tab, `H${r}`), values: [[updatedAt]] },
+            { range: tabRange(tab, `J${r}`), values: [[String(found.version + 1)]] },
           ],
           timeoutMs,
         );
@@ -174,12 +184,13 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const valid = position(p);
     this.#checkOpen();
     return this.#write("putPosition", "positions", async (timeoutMs) => {
-      const r = await this.#findPositionRow(valid.symbol, timeoutMs);
+      const r = (await this.#findPositionRow(valid.symbol, timeoutMs))?.row ?? null;
       const tab = this.tabs.positions;
-      if (r === null) await this.#api.append(tabRange(tab, "A:H"), [positionRow(valid)], timeoutMs);
+      const columns = fullColumns("positions");
+      if (r === null) await this.#api.append(tabRange(tab, columns), [positionRow(valid)], timeoutMs);
       else
         await this.#api.batchUpdate(
-          [{ range: tabRange(tab, `A${r}:H${r}`), values: [positionRow(valid)] }],
+          [{ range: tabRange(tab, columns.replace(":", `${r}:`) + r), values: [positionRow(valid)] }],
           timeoutMs,
         );
       return true;
@@ -198,16 +209,41 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
         const mine = assigned;
         if (rows.some((row) => mine.every((v, i) => cellText(row[i]) === v))) return true;
       }
-      const [ids = []] = await this.#api.batchGet([tabRange(tab, "A2:A")], timeoutMs);
+      const fillIdColumn = columnLetter(TAB_HEADERS.ledger.indexOf("fillId"));
+      const [ids = [], fillIds = []] = await this.#api.batchGet(
+        [tabRange(tab, "A2:A"), tabRange(tab, `${fillIdColumn}2:${fillIdColumn}`)],
+        timeoutMs,
+      );
+      if (valid.fillId !== null && fillIds.some(([cell]) => cellText(cell) === valid.fillId)) {
+        // Our own earlier attempt (ambiguous failure) is caught above; this is another booking of the fillId.
+        throw new ConflictError(`${this.name}: fillId ${valid.fillId} is already in the ledger`, {
+          key: valid.fillId,
+          source: this.name,
+        });
+      }
       let max = 0;
       for (const [cell] of ids) {
         const text = cellText(cell).trim();
         if (/^\d+$/.test(text)) max = Math.max(max, Number(text));
       }
       assigned = ledgerRow(ledgerEntry({ ...valid, id: max + 1 }));
-      await this.#api.append(tabRange(tab, "A:K"), [assigned], timeoutMs);
+      await this.#api.append(tabRange(tab, fullColumns("ledger")), [assigned], timeoutMs);
       return true;
     });
+  }
+
+  /**
+   * Not supported yet: a spreadsheet has no transaction spanning the ledger and positions tabs, so booking a
+   * fill exactly once needs a design of its own. Validates the fill, then rejects with `DataSourceError`.
+   */
+  async applyFill(f: Fill): Promise<FillResult> {
+    const v = fill(f);
+    this.#checkOpen();
+    throw new DataSourceError(
+      `${this.name}: applyFill is not supported yet by the Sheets adapter (fill ${v.fillId}); ` +
+        "book fills in PostgreSQL or memory (a Hybrid adapter with a Sheets primary cannot book them either)",
+      { source: this.name },
+    );
   }
 
   async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {
@@ -358,10 +394,20 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     await this.#queue.idle();
   }
 
-  async #findPositionRow(symbol: string, timeoutMs: number): Promise<number | null> {
-    const [cells = []] = await this.#api.batchGet([tabRange(this.tabs.positions, "A2:A")], timeoutMs);
+  /** The sheet row of a symbol's position and its stored version (a blank or bad version counts as 0). */
+  async #findPositionRow(
+    symbol: string,
+    timeoutMs: number,
+  ): Promise<{ row: number; version: number } | null> {
+    const tab = this.tabs.positions;
+    const [cells = [], versions = []] = await this.#api.batchGet(
+      [tabRange(tab, "A2:A"), tabRange(tab, "J2:J")],
+      timeoutMs,
+    );
     const i = cells.findIndex(([cell]) => cellText(cell).trim() === symbol);
-    return i === -1 ? null : i + 2;
+    if (i === -1) return null;
+    const text = cellText(versions[i]?.[0]).trim();
+    return { row: i + 2, version: /^\d+$/.test(text) ? Number(text) : 0 };
   }
 
   /** One retried logical read of a tab's data rows (blank rows dropped). */

@@ -33,7 +33,10 @@ export async function prepareTabs(
     const expected = TAB_HEADERS[kind];
     const found = (headers[i]?.[0] ?? []).map(cellText);
     const range = tabRange(tabs[kind], `A1:${columnLetter(expected.length - 1)}1`);
-    if (found.every((c) => c === "")) writes.push({ range, values: [[...expected]] });
+    // Empty: write the header. A header that is a prefix of the layout (a tab made before columns were
+    // appended, e.g. positions without realizedPnl/version): append the missing names; old rows read them as "".
+    const prefix = found.length < expected.length && found.every((c, j) => c.trim() === expected[j]);
+    if (found.every((c) => c === "") || prefix) writes.push({ range, values: [[...expected]] });
     else if (!expected.every((name, j) => found[j]?.trim() === name)) {
       throw new DataSourceError(
         `${source}: tab "${tabs[kind]}" has header [${found.join(", ")}]; expected [${expected.join(", ")}]`,

@@ -1,6 +1,7 @@
 import type { DataSourceAdapter } from "@qts/contracts";
 import { afterEach, beforeEach, describe } from "vitest";
 import { barChecks } from "./bars.js";
+import { fillChecks, unsupportedFillChecks } from "./fills.js";
 import { ledgerChecks } from "./ledger.js";
 import { lifecycleChecks } from "./lifecycle.js";
 import { type DataSourceConformanceOptions, resolveOptions, type SuiteContext } from "./options.js";
@@ -14,8 +15,8 @@ export type AdapterFactory = () => DataSourceAdapter | Promise<DataSourceAdapter
  * Registers the `DataSourceAdapter` conformance suite (vitest `describe`/`it`) for one adapter. Every test
  * gets its own adapter from `makeAdapter`, which must return one over an empty store; after the test the
  * suite calls `close()` and then `options.teardown(adapter)`. The checks are those of SPEC.md "Data layer":
- * positions, ledger, bars (incl. aggregation), ticks, exact decimals, verbatim strings, validation with
- * nothing written, health and close.
+ * positions, ledger, fills booked exactly once (`applyFill`), bars (incl. aggregation), ticks, exact decimals,
+ * verbatim strings, validation with nothing written, health and close.
  */
 export function describeDataSourceConformance(
   name: string,
@@ -53,6 +54,8 @@ export function describeDataSourceConformance(
     };
     positionChecks(ctx);
     ledgerChecks(ctx);
+    if (resolved.applyFill) fillChecks(ctx);
+    else unsupportedFillChecks(ctx);
     barChecks(ctx);
     tickChecks(ctx);
     lifecycleChecks(ctx);

@@ -5,6 +5,12 @@
 export { type AdapterFactory, describeDataSourceConformance } from "./conformance.js";
 export { barKey, expectDecimal, expectUnavailable, expectValidationError } from "./expect-helpers.js";
 export {
+  bookedFills,
+  expectPositionIsFoldOfLedger,
+  expectSamePosition,
+  randomFills,
+} from "./fills.js";
+export {
   at,
   canPutPosition,
   DAY,

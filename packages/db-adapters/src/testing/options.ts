@@ -8,12 +8,15 @@ export interface ConformanceSizes {
   bulkBars: number;
   /** Writes issued at once by the concurrency tests (default 20). */
   concurrentWrites: number;
+  /** Random fill sequences (two symbols, 12..24 fills each) booked by the applyFill property test (default 8). */
+  fillRuns: number;
 }
 
 export const DEFAULT_SIZES: ConformanceSizes = Object.freeze({
   bulkTicks: 5000,
   bulkBars: 3 * 1440,
   concurrentWrites: 20,
+  fillRuns: 8,
 });
 
 export interface DataSourceConformanceOptions {
@@ -40,6 +43,12 @@ export interface DataSourceConformanceOptions {
    * always checked.
    */
   updatedAtToleranceMs?: number | null | undefined;
+  /**
+   * Whether the adapter books fills (default true). `false` for one that does not support `applyFill` yet
+   * (the Sheets adapter): the suite then checks that `applyFill` still validates its input and otherwise
+   * rejects with `DataSourceError`, writing nothing.
+   */
+  applyFill?: boolean | undefined;
 }
 
 export interface ResolvedConformanceOptions {
@@ -48,9 +57,10 @@ export interface ResolvedConformanceOptions {
   readonly seedPosition: DataSourceConformanceOptions["seedPosition"];
   readonly teardown: DataSourceConformanceOptions["teardown"];
   readonly updatedAtToleranceMs: number | null;
+  readonly applyFill: boolean;
 }
 
-const MIN_SIZES: ConformanceSizes = { bulkTicks: 20, bulkBars: 120, concurrentWrites: 5 };
+const MIN_SIZES: ConformanceSizes = { bulkTicks: 20, bulkBars: 120, concurrentWrites: 5, fillRuns: 2 };
 
 export function resolveOptions(options: DataSourceConformanceOptions = {}): ResolvedConformanceOptions {
   const scale = options.scale ?? 1;
@@ -63,11 +73,13 @@ export function resolveOptions(options: DataSourceConformanceOptions = {}): Reso
       bulkTicks: sized("bulkTicks"),
       bulkBars: sized("bulkBars"),
       concurrentWrites: sized("concurrentWrites"),
+      fillRuns: sized("fillRuns"),
     }),
     timeoutMs: options.timeoutMs ?? 30_000,
     seedPosition: options.seedPosition,
     teardown: options.teardown,
     updatedAtToleranceMs: options.updatedAtToleranceMs === undefined ? 120_000 : options.updatedAtToleranceMs,
+    applyFill: options.applyFill ?? true,
   });
 }
 

@@ -1,7 +1,10 @@
 import {
+  ConflictError,
   type DataSourceAdapter,
   DataSourceError,
   type Decimal,
+  type Fill,
+  type FillResult,
   finerIntervals,
   type HealthStatus,
   healthStatus,
@@ -24,6 +27,7 @@ import {
   validateTimeRange,
 } from "@qts/contracts";
 import { type StoreSymbols, storeSymbols, validateAll } from "../common/index.js";
+import { FillBooker, isFillIdTaken } from "./fills.js";
 import { dedupeBars, refreshContinuousAggregates, refreshRollups, writeBars, writeTicks } from "./ingest.js";
 import { type MigrationResult, runMigrations, type StorageKind } from "./migrate.js";
 import {
@@ -60,6 +64,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
   /** History reads (ledger, ticks, bars): the read replicas when `readDsn` is set, else the primary. */
   readonly #history: ReadRunner;
   readonly #replicas: ReplicaSet | null;
+  readonly #fills: FillBooker;
   #storage: StorageKind | null = null;
 
   constructor(options: TimescaleAdapterOptions) {
@@ -70,6 +75,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.#db = new PgRunner(this.#o, this.#sql);
     this.#replicas = this.#o.readDsns.length > 0 ? new ReplicaSet(this.#o, this.#sql, this.#db) : null;
     this.#history = this.#replicas ?? this.#db;
+    this.#fills = new FillBooker(this.#db, this.#sql, this.name, () => new Date(this.#o.clock.now()));
   }
 
   /** "timescaledb" or "plain" once known (after `migrate()` or the first bar read/write), else null. */
@@ -131,6 +137,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
   async updatePosition(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean> {
     const u = positionUpdate(symbol, qty, avgPrice);
     const now = new Date(this.#o.clock.now());
+    this.#fills.forget(u.symbol);
     await this.#db.query("updatePosition", this.#sql.updatePosition, [
       u.symbol,
       u.qty.toFixed(),
@@ -143,6 +150,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
   /** Writes a whole position verbatim (all fields, `updatedAt` as given) — for sync and repair. */
   async putPosition(p: Position): Promise<boolean> {
     const v = position(p);
+    this.#fills.forget(v.symbol);
     await this.#db.query("putPosition", this.#sql.putPosition, [
       v.symbol,
       v.qty.toFixed(),
@@ -152,25 +160,44 @@ export class TimescaleAdapter implements DataSourceAdapter {
       v.exposurePct.toFixed(),
       v.unrealizedPnl.toFixed(),
       v.updatedAt,
+      v.realizedPnl.toFixed(),
+      v.version,
     ]);
     return true;
   }
 
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const e = ledgerEntry({ ...(entry as LedgerEntry), id: null });
-    await this.#db.query("appendLedger", this.#sql.appendLedger, [
-      e.timestamp,
-      e.symbol,
-      e.side,
-      e.qty.toFixed(),
-      e.price.toFixed(),
-      e.amount.toFixed(),
-      e.fee.toFixed(),
-      e.strategyTag,
-      e.orderId,
-      e.broker,
-    ]);
+    await this.#db
+      .query("appendLedger", this.#sql.appendLedger, [
+        e.timestamp,
+        e.symbol,
+        e.side,
+        e.qty.toFixed(),
+        e.price.toFixed(),
+        e.amount.toFixed(),
+        e.fee.toFixed(),
+        e.strategyTag,
+        e.orderId,
+        e.broker,
+        e.fillId,
+      ])
+      .catch((error: unknown) => {
+        if (!isFillIdTaken(error)) throw error;
+        throw new ConflictError(`${this.name}: fillId ${e.fillId} is already in the ledger`, {
+          key: e.fillId ?? "",
+          source: this.name,
+        });
+      });
     return true;
+  }
+
+  /**
+   * Books a fill atomically and idempotently (see `FillBooker`): the ledger entry and the position move in one
+   * statement; a fillId already booked resolves with `duplicate: true` (or rejects with `ConflictError`).
+   */
+  applyFill(f: Fill): Promise<FillResult> {
+    return this.#fills.apply(f);
   }
 
   async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {

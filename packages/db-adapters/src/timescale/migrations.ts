@@ -1,4 +1,4 @@
-import { caggName, pgInterval, ROLLUP_INTERVALS } from "./sql.js";
+import { caggName, FILL_ID_INDEX, pgInterval, ROLLUP_INTERVALS } from "./sql.js";
 
 /** What a migration may depend on. */
 export interface MigrationContext {
@@ -161,5 +161,28 @@ const storage: Migration = {
   },
 };
 
+const fills: Migration = {
+  version: 3,
+  name: "fills booked exactly once: positions.realized_pnl and version, ledger.fill_id (unique)",
+  async up(client, { s }) {
+    // ADD COLUMN with a constant default rewrites no rows (PostgreSQL >= 11): existing rows read 0 / NULL.
+    await exec(
+      client,
+      `ALTER TABLE ${s}.positions ADD COLUMN IF NOT EXISTS realized_pnl numeric NOT NULL DEFAULT 0`,
+    );
+    await exec(
+      client,
+      `ALTER TABLE ${s}.positions ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0 CHECK (version >= 0)`,
+    );
+    await exec(
+      client,
+      `ALTER TABLE ${s}.ledger ADD COLUMN IF NOT EXISTS fill_id text COLLATE "C"
+        CHECK (fill_id IS NULL OR char_length(fill_id) BETWEEN 1 AND 128)`,
+    );
+    // Unique, NULLs distinct: entries appended without a fillId stay allowed, any number of them.
+    await exec(client, `CREATE UNIQUE INDEX IF NOT EXISTS ${FILL_ID_INDEX} ON ${s}.ledger (fill_id)`);
+  },
+};
+
 /** Every migration, in order. Versions are never reused; a new change is a new version. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([core, storage]);
+export const MIGRATIONS: readonly Migration[] = Object.freeze([core, storage, fills]);

@@ -22,6 +22,8 @@ export interface PositionRow {
   exposure_pct: Num;
   unrealized_pnl: Num;
   updated_at: Date | null;
+  realized_pnl: Num;
+  version: number | string;
 }
 
 export interface LedgerRow {
@@ -36,6 +38,7 @@ export interface LedgerRow {
   strategy_tag: string;
   order_id: string;
   broker: string;
+  fill_id: string | null;
 }
 
 export interface BarRow {
@@ -68,6 +71,8 @@ export const toPosition = (r: PositionRow): Position =>
     exposurePct: r.exposure_pct,
     unrealizedPnl: r.unrealized_pnl,
     updatedAt: r.updated_at,
+    realizedPnl: r.realized_pnl,
+    version: r.version,
   });
 
 export const toLedgerEntry = (r: LedgerRow): LedgerEntry =>
@@ -83,6 +88,7 @@ export const toLedgerEntry = (r: LedgerRow): LedgerEntry =>
     strategyTag: r.strategy_tag,
     orderId: r.order_id,
     broker: r.broker,
+    fillId: r.fill_id,
   });
 
 /** `volume` may be a NUMERIC string when it is a `sum()`. */

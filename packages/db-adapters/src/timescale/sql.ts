@@ -18,8 +18,11 @@ export function caggName(interval: RollupInterval): string {
 }
 
 export const POSITION_COLUMNS =
-  "symbol, qty, avg_price, market, exposure_value, exposure_pct, unrealized_pnl, updated_at";
-export const LEDGER_COLUMNS = "id, ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker";
+  "symbol, qty, avg_price, market, exposure_value, exposure_pct, unrealized_pnl, updated_at, realized_pnl, version";
+export const LEDGER_COLUMNS =
+  "id, ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker, fill_id";
+/** Name of the unique index on `ledger.fill_id` (a violation of it means "this fillId is booked"). */
+export const FILL_ID_INDEX = "ledger_fill_id_key";
 export const TICK_COLUMNS = "time, symbol, price, volume, bid, ask, source";
 export const BAR_COLUMNS = "symbol, bar_interval, time, open, high, low, close, volume";
 
@@ -38,14 +41,45 @@ export function statements(schema: string) {
     schema: s,
     fetchPositions: `SELECT ${POSITION_COLUMNS} FROM ${s}.positions ORDER BY symbol COLLATE "C"`,
     fetchPosition: `SELECT ${POSITION_COLUMNS} FROM ${s}.positions WHERE symbol = $1`,
-    updatePosition: `INSERT INTO ${s}.positions (symbol, qty, avg_price, updated_at) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_price = EXCLUDED.avg_price, updated_at = EXCLUDED.updated_at`,
-    putPosition: `INSERT INTO ${s}.positions (${POSITION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    updatePosition: `INSERT INTO ${s}.positions (symbol, qty, avg_price, updated_at, version) VALUES ($1, $2, $3, $4, 1)
+      ON CONFLICT (symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_price = EXCLUDED.avg_price, updated_at = EXCLUDED.updated_at,
+        version = positions.version + 1`,
+    putPosition: `INSERT INTO ${s}.positions (${POSITION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
       ON CONFLICT (symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_price = EXCLUDED.avg_price, market = EXCLUDED.market,
         exposure_value = EXCLUDED.exposure_value, exposure_pct = EXCLUDED.exposure_pct,
-        unrealized_pnl = EXCLUDED.unrealized_pnl, updated_at = EXCLUDED.updated_at`,
-    appendLedger: `INSERT INTO ${s}.ledger (ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+        unrealized_pnl = EXCLUDED.unrealized_pnl, updated_at = EXCLUDED.updated_at,
+        realized_pnl = EXCLUDED.realized_pnl, version = EXCLUDED.version`,
+    appendLedger: `INSERT INTO ${s}.ledger (ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker, fill_id)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+    /** applyFill, read: the position of `$1` (p_* columns, all NULL when none) and the entry booked as `$2`. */
+    fillRead: `SELECT ${POSITION_COLUMNS.split(", ")
+      .map((c) => `p.${c} AS p_${c}`)
+      .join(", ")}, ${LEDGER_COLUMNS.split(", ")
+      .map((c) => `l.${c}`)
+      .join(", ")}
+      FROM (SELECT 1) AS one LEFT JOIN ${s}.positions p ON p.symbol = $1 LEFT JOIN ${s}.ledger l ON l.fill_id = $2`,
+    /** applyFill, locked path: holds the position row (when there is one) until the transaction ends. */
+    fillLock: `SELECT symbol FROM ${s}.positions WHERE symbol = $1 FOR UPDATE`,
+    /**
+     * applyFill, write: moves the position to `$2..$6` only if it still is exactly what the new one was
+     * computed from (`$7` = it existed; version, qty, avgPrice and realizedPnl `$8..$11`), and in the same
+     * statement appends the ledger entry (`$12..$21`). Nothing returned = the position moved meanwhile and
+     * nothing was written; a unique violation of the fill_id index = the fill is booked (nothing written).
+     */
+    fillWrite: `WITH pos AS (
+        INSERT INTO ${s}.positions (symbol, qty, avg_price, realized_pnl, version, updated_at)
+        VALUES ($1, $2::numeric, $3::numeric, $4::numeric, $5::int8, $6::timestamptz)
+        ON CONFLICT (symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_price = EXCLUDED.avg_price,
+          realized_pnl = EXCLUDED.realized_pnl, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+        WHERE $7::boolean AND positions.version = $8::int8 AND positions.qty = $9::numeric
+          AND positions.avg_price = $10::numeric AND positions.realized_pnl = $11::numeric
+        RETURNING ${POSITION_COLUMNS}
+      ), entry AS (
+        INSERT INTO ${s}.ledger (ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker, fill_id)
+        SELECT $12::timestamptz, pos.symbol, $13::text, $14::numeric, $15::numeric, $16::numeric, $17::numeric,
+          $18::text, $19::text, $20::text, $21::text FROM pos
+        RETURNING id
+      ) SELECT entry.id AS entry_id, pos.* FROM entry, pos`,
     fetchLedger: `SELECT ${LEDGER_COLUMNS} FROM ${s}.ledger WHERE ts >= $1 AND ts < $2 ORDER BY ts DESC, id DESC LIMIT $3`,
     fetchLedgerBySymbol: `SELECT ${LEDGER_COLUMNS} FROM ${s}.ledger WHERE symbol = $4 AND ts >= $1 AND ts < $2
       ORDER BY ts DESC, id DESC LIMIT $3`,
