@@ -6,31 +6,30 @@ import {
   healthStatus,
   type NamespacedCacheClient,
   ValidationError,
+  type VersionedCacheClient,
 } from "@qts/contracts";
 import { type ChainableCommander, Cluster, Redis } from "ioredis";
 import { DeadlineQueue } from "./deadline-queue.js";
 import {
   escapeGlob,
   flushNode,
-  groupBySlotOwner,
   hashFromReply,
+  perNode,
   RAW_HGETALL,
-  REDIRECTION,
-  REPLACE_HASH_LUA,
   toStoredArgs,
-  type WithScript,
   withTimeout,
 } from "./redis/commands.js";
 import { pipelineResults, toCacheError } from "./redis/errors.js";
+import { MemoryHealth, nodeMemory } from "./redis/memory-health.js";
 import {
   clusterOptions,
   type RedisCacheClientOptions,
   type RedisMode,
   redisOptions,
   resolveRedisOptions,
-  SET_SCRIPT_COMMAND,
 } from "./redis/options.js";
-import { validateHash, validateKey, validateKeys, validateTtlMs } from "./validate.js";
+import { defineScripts, type WithScript } from "./redis/scripts.js";
+import { validateHash, validateKey, validateKeys, validateTtlMs, versionedHash } from "./validate.js";
 
 export type {
   RedisCacheClientBaseOptions,
@@ -58,7 +57,7 @@ export type {
  *   connect timeout.
  * - Bad keys, hashes and TTLs reject with `ValidationError` before any I/O.
  */
-export class RedisCacheClient implements NamespacedCacheClient {
+export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheClient {
   readonly namespace: string;
   readonly mode: RedisMode;
   readonly config: CacheConfig;
@@ -70,6 +69,8 @@ export class RedisCacheClient implements NamespacedCacheClient {
   #readyWaiter: Promise<boolean> | null = null;
   #closing: Promise<void> | null = null;
   #lastError: Error | null = null;
+  /** Remembers OOM refusals of writes for `healthCheck`. */
+  readonly #memory = new MemoryHealth();
 
   constructor(options: RedisCacheClientOptions = {}) {
     const resolved = resolveRedisOptions(options);
@@ -90,7 +91,7 @@ export class RedisCacheClient implements NamespacedCacheClient {
             clusterOptions(resolved),
           )
         : new Redis(redisOptions(resolved));
-    client.defineCommand(SET_SCRIPT_COMMAND, { numberOfKeys: 1, lua: REPLACE_HASH_LUA });
+    defineScripts(client);
     client.on("ready", () => {
       this.#everReady = true;
     });
@@ -152,9 +153,36 @@ export class RedisCacheClient implements NamespacedCacheClient {
           "set",
         );
       }
+      this.#memory.writeSucceeded();
       return true;
     } catch (error) {
-      throw toCacheError(error, "set");
+      throw this.#memory.writeFailed(error, "set");
+    }
+  }
+
+  /**
+   * The versioned write (`VersionedCacheClient`): one script call compares the cached version field with
+   * `version` and, only when the key is absent or `version` is newer (or both are 0), replaces hash + TTL.
+   * The stored hash carries `version` in its version field. Resolves to whether it was applied.
+   */
+  async setIfNewer(
+    key: string,
+    mapping: Readonly<CacheHash>,
+    ttlMs: number,
+    version: number,
+  ): Promise<boolean> {
+    const k = this.namespace + validateKey(key);
+    const hash = versionedHash(mapping, version);
+    const pttl = Math.ceil(validateTtlMs(ttlMs));
+    if (!this.#isReady()) await this.#ensureReady("setIfNewer");
+    try {
+      const applied = await this.#deadlines.wrap(
+        this.#redis.qtsReplaceHashIfNewer(k, String(pttl), String(version), ...toStoredArgs(hash)),
+      );
+      this.#memory.writeSucceeded();
+      return applied === 1;
+    } catch (error) {
+      throw this.#memory.writeFailed(error, "setIfNewer");
     }
   }
 
@@ -181,9 +209,10 @@ export class RedisCacheClient implements NamespacedCacheClient {
         },
         (k) => this.#redis.qtsReplaceHash(k, pttl, ...args(k)),
       );
+      this.#memory.writeSucceeded();
       return list.length;
     } catch (error) {
-      throw toCacheError(error, "setMany");
+      throw this.#memory.writeFailed(error, "setMany");
     }
   }
 
@@ -273,7 +302,12 @@ export class RedisCacheClient implements NamespacedCacheClient {
     }
   }
 
-  /** PING (every master on a cluster); `latencyMs` is the round trip (the slowest master). Never rejects. */
+  /**
+   * PING and `INFO memory` (every master on a cluster); `latencyMs` is the round trip (the slowest master).
+   * Unhealthy when unreachable, and when a node refuses writes for memory (OOM): over its `maxmemory` with
+   * `noeviction`, or over it while the last write was refused with OOM (when INFO is not allowed, the last
+   * write's OOM alone decides). Never rejects.
+   */
   async healthCheck(): Promise<HealthStatus> {
     const source = `redis-${this.mode}`;
     const started = performance.now();
@@ -281,8 +315,11 @@ export class RedisCacheClient implements NamespacedCacheClient {
     try {
       if (!this.#isReady()) await this.#ensureReady("healthCheck");
       const nodes = this.#redis instanceof Cluster ? this.#redis.nodes("master") : [this.#redis as Redis];
-      await this.#deadlines.wrap(Promise.all(nodes.map((n) => n.ping())));
-      return healthStatus({ healthy: true, source, latencyMs: performance.now() - started, details });
+      const memory = await this.#deadlines.wrap(Promise.all(nodes.map((n) => nodeMemory(n))));
+      const oom = this.#memory.problem(memory);
+      const latencyMs = performance.now() - started;
+      if (oom !== null) return healthStatus({ healthy: false, source, latencyMs, error: oom, details });
+      return healthStatus({ healthy: true, source, latencyMs, details });
     } catch (error) {
       const message = toCacheError(error, "healthCheck").message;
       return healthStatus({
@@ -363,47 +400,6 @@ export class RedisCacheClient implements NamespacedCacheClient {
     add: (pipeline: ChainableCommander, key: string) => void,
     one: (key: string) => Promise<unknown>,
   ): Promise<Map<string, unknown>> {
-    return this.#deadlines.wrap(this.#perNode(keys, operation, add, one));
-  }
-
-  /**
-   * Sends one pipeline per master (one pipeline on a single Redis) with `add(pipeline, key)` for every key,
-   * in parallel, and maps each key to its reply. On a cluster, keys whose reply is a redirection (MOVED/ASK
-   * during a failover or resharding: ioredis retries a pipeline only when every error is the same) are sent
-   * again one by one through the cluster client, which follows redirections and refreshes its slot table.
-   */
-  async #perNode(
-    keys: readonly string[],
-    operation: string,
-    add: (pipeline: ChainableCommander, key: string) => void,
-    one: (key: string) => Promise<unknown>,
-  ): Promise<Map<string, unknown>> {
-    const client = this.#redis;
-    const groups = client instanceof Cluster ? groupBySlotOwner(client, keys) : [keys];
-    const replies = new Map<string, unknown>();
-    const redirected: string[] = [];
-    await Promise.all(
-      groups.map(async (group) => {
-        const pipeline = client.pipeline();
-        for (const k of group) add(pipeline, k);
-        const results = await pipeline.exec();
-        if (results === null)
-          throw new CacheUnavailableError(`Redis ${operation} failed: pipeline was discarded`);
-        results.forEach(([error, value], i) => {
-          const k = group[i] as string;
-          if (error === null) replies.set(k, value);
-          else if (client instanceof Cluster && REDIRECTION.test(error.message)) redirected.push(k);
-          else throw toCacheError(error, operation);
-        });
-      }),
-    );
-    if (redirected.length > 0) {
-      await Promise.all(
-        redirected.map(async (k) => {
-          replies.set(k, await one(k));
-        }),
-      );
-    }
-    return replies;
+    return this.#deadlines.wrap(perNode(this.#redis, keys, operation, add, one));
   }
 }
