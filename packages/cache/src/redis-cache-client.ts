@@ -29,7 +29,7 @@ import {
   resolveRedisOptions,
 } from "./redis/options.js";
 import { defineScripts, type WithScript } from "./redis/scripts.js";
-import { validateHash, validateKey, validateKeys, validateTtlMs, versionedHash } from "./validate.js";
+import { validateHash, validateKey, validateKeys, validateTtlMs, versionedArgs } from "./validate.js";
 
 export type {
   RedisCacheClientBaseOptions,
@@ -172,12 +172,12 @@ export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheCl
     version: number,
   ): Promise<boolean> {
     const k = this.namespace + validateKey(key);
-    const hash = versionedHash(mapping, version);
+    const args = versionedArgs(mapping, version);
     const pttl = Math.ceil(validateTtlMs(ttlMs));
     if (!this.#isReady()) await this.#ensureReady("setIfNewer");
     try {
       const applied = await this.#deadlines.wrap(
-        this.#redis.qtsReplaceHashIfNewer(k, String(pttl), String(version), ...toStoredArgs(hash)),
+        this.#redis.qtsReplaceHashIfNewer(k, String(pttl), String(version), ...args),
       );
       this.#memory.writeSucceeded();
       return applied === 1;

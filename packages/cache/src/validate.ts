@@ -83,6 +83,34 @@ export function versionedHash(mapping: unknown, version: unknown): CacheHash {
   return { ...hash, [CACHE_VERSION_FIELD]: v };
 }
 
+/**
+ * The field/value arguments of a versioned write, built in one pass (no copy of the hash): `mapping`'s pairs
+ * plus the version field, which the mapping may carry only with the same value.
+ */
+export function versionedArgs(mapping: unknown, version: unknown): string[] {
+  const hash = validateHash(mapping);
+  const v = String(validateVersion(version));
+  const args: string[] = [];
+  let carried = false;
+  for (const field in hash) {
+    if (!Object.hasOwn(hash, field)) continue;
+    const value = hash[field] as string;
+    if (field === CACHE_VERSION_FIELD) {
+      if (value !== v) {
+        throw new ValidationError(
+          `mapping.${CACHE_VERSION_FIELD}`,
+          value,
+          `must equal the version argument (${v})`,
+        );
+      }
+      carried = true;
+    }
+    args.push(field, value);
+  }
+  if (!carried) args.push(CACHE_VERSION_FIELD, v);
+  return args;
+}
+
 /** The version a stored hash carries (as Redis's `tonumber` reads it; missing or unreadable = 0). */
 export function storedVersion(hash: Readonly<CacheHash>): number {
   const text = Object.hasOwn(hash, CACHE_VERSION_FIELD) ? hash[CACHE_VERSION_FIELD] : undefined;

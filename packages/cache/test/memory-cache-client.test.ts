@@ -1,10 +1,23 @@
 import { CacheUnavailableError, ManualClock, ValidationError } from "@qts/contracts";
 import { describe, expect, it } from "vitest";
 import { InMemoryCacheClient } from "../src/index.js";
-import { describeCacheClientConformance } from "../src/testing/index.js";
+import {
+  describeCacheClientConformance,
+  describeVersionedCacheClientConformance,
+} from "../src/testing/index.js";
 
 const clock = new ManualClock(1_700_000_000_000);
 describeCacheClientConformance(
+  "InMemoryCacheClient (ManualClock)",
+  () => new InMemoryCacheClient({ clock }),
+  {
+    advance: (ms) => {
+      clock.advance(ms);
+    },
+  },
+);
+
+describeVersionedCacheClientConformance(
   "InMemoryCacheClient (ManualClock)",
   () => new InMemoryCacheClient({ clock }),
   {

@@ -3,7 +3,10 @@ import { redisTestUrl, uniqueNamespace } from "@qts/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMPTY_HASH_MARKER, RedisCacheClient } from "../src/index.js";
-import { describeCacheClientConformance } from "../src/testing/index.js";
+import {
+  describeCacheClientConformance,
+  describeVersionedCacheClientConformance,
+} from "../src/testing/index.js";
 
 const url = await redisTestUrl();
 /**
@@ -35,6 +38,10 @@ afterAll(async () => {
 const suiteNs = ns();
 describeCacheClientConformance(
   "RedisCacheClient (single, Lua set)",
+  () => new RedisCacheClient({ url, namespace: suiteNs, socketTimeoutMs }),
+);
+describeVersionedCacheClientConformance(
+  "RedisCacheClient (single)",
   () => new RedisCacheClient({ url, namespace: suiteNs, socketTimeoutMs }),
 );
 const multiNs = ns();
