@@ -1,6 +1,6 @@
 import { CacheUnavailableError, ManualClock, ValidationError } from "@qts/contracts";
 import { describe, expect, it } from "vitest";
-import { InMemoryCacheClient } from "../src/index.js";
+import { InMemoryCacheClient, InMemoryCacheStore } from "../src/index.js";
 import {
   describeCacheClientConformance,
   describeVersionedCacheClientConformance,
@@ -20,6 +20,18 @@ describeCacheClientConformance(
 describeVersionedCacheClientConformance(
   "InMemoryCacheClient (ManualClock)",
   () => new InMemoryCacheClient({ clock }),
+  {
+    advance: (ms) => {
+      clock.advance(ms);
+    },
+  },
+);
+
+// Namespaced clients over one shared store pass the same suite.
+const shared = new InMemoryCacheStore();
+describeCacheClientConformance(
+  "InMemoryCacheClient (namespace on a shared store)",
+  () => new InMemoryCacheClient({ clock, store: shared, namespace: "conf:" }),
   {
     advance: (ms) => {
       clock.advance(ms);

@@ -32,6 +32,9 @@ describe("RedisCacheClient through Redis Sentinel", () => {
       expect(await client.get("pos:AAPL")).toEqual({ qty: "1" });
       expect((await client.getMany(["pos:AAPL", "x"])).get("x")).toBeNull();
       expect(await client.healthCheck()).toMatchObject({ healthy: true, source: "redis-sentinel" });
+      expect(await client.setIfNewer("pos:MSFT", { qty: "2" }, 5000, 2)).toBe(true);
+      expect(await client.setIfNewer("pos:MSFT", { qty: "1" }, 5000, 1)).toBe(false);
+      expect(await client.get("pos:MSFT")).toEqual({ qty: "2", version: "2" });
       const direct = new Redis(master.url);
       expect(await direct.hgetall("sentinel:pos:AAPL")).toEqual({ qty: "1" });
       await direct.quit();
