@@ -152,6 +152,26 @@ export class InMemoryCacheClient implements NamespacedCacheClient, VersionedCach
     return list.length;
   }
 
+  /**
+   * `setIfNewer` for many entries with one TTL; every entry is validated before any is written. Resolves to
+   * how many were applied.
+   */
+  async setManyIfNewer(
+    entries: Iterable<readonly [string, Readonly<CacheHash>, number]>,
+    ttlMs: number,
+  ): Promise<number> {
+    const list = [...entries];
+    validateTtlMs(ttlMs);
+    for (const [key, mapping, version] of list) {
+      validateKey(key);
+      versionedHash(mapping, version);
+    }
+    let applied = 0;
+    for (const [key, mapping, version] of list)
+      if (await this.setIfNewer(key, mapping, ttlMs, version)) applied++;
+    return applied;
+  }
+
   async delete(key: string): Promise<boolean> {
     validateKey(key);
     if (this.#closed) throw closedError();

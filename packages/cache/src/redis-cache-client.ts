@@ -19,6 +19,7 @@ import {
   toStoredArgs,
   withTimeout,
 } from "./redis/commands.js";
+import { ConnectionGate } from "./redis/connection-gate.js";
 import { pipelineResults, toCacheError } from "./redis/errors.js";
 import { MemoryHealth, nodeMemory } from "./redis/memory-health.js";
 import {
@@ -65,10 +66,8 @@ export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheCl
   readonly #setStrategy: "script" | "multi";
   /** One deadline per operation (a getMany of 1000 keys is one entry, not 1000 ioredis timers). */
   readonly #deadlines: DeadlineQueue;
-  #everReady = false;
-  #readyWaiter: Promise<boolean> | null = null;
+  readonly #gate: ConnectionGate;
   #closing: Promise<void> | null = null;
-  #lastError: Error | null = null;
   /** Remembers OOM refusals of writes for `healthCheck`. */
   readonly #memory = new MemoryHealth();
 
@@ -92,13 +91,7 @@ export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheCl
           )
         : new Redis(redisOptions(resolved));
     defineScripts(client);
-    client.on("ready", () => {
-      this.#everReady = true;
-    });
-    // Without a listener ioredis prints every connection error; keep the last one for health and messages.
-    client.on("error", (error: Error) => {
-      this.#lastError = error;
-    });
+    this.#gate = new ConnectionGate(client, resolved.config.socketConnectTimeoutMs);
     this.#redis = client as WithScript<Redis> | WithScript<Cluster>;
   }
 
@@ -194,25 +187,61 @@ export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheCl
     const pttl = String(Math.ceil(validateTtlMs(ttlMs)));
     const list = [...entries].map(([key, mapping]) => ({
       key: this.namespace + validateKey(key),
-      args: toStoredArgs(validateHash(mapping)),
+      args: [pttl, ...toStoredArgs(validateHash(mapping))],
     }));
     if (list.length === 0) return 0;
-    const byKey = new Map(list.map((e) => [e.key, e.args]));
-    if (!this.#isReady()) await this.#ensureReady("setMany");
+    await this.#scriptPerKey("qtsReplaceHash", new Map(list.map((e) => [e.key, e.args])), "setMany");
+    return list.length;
+  }
+
+  /**
+   * `setIfNewer` for many entries with one TTL, in one pipeline (one per master on a cluster): every entry is
+   * validated first; of one key given twice only the highest version is sent. Resolves to how many applied.
+   */
+  async setManyIfNewer(
+    entries: Iterable<readonly [string, Readonly<CacheHash>, number]>,
+    ttlMs: number,
+  ): Promise<number> {
+    const pttl = String(Math.ceil(validateTtlMs(ttlMs)));
+    const byKey = new Map<string, { version: number; args: string[] }>();
+    for (const [key, mapping, version] of entries) {
+      const k = this.namespace + validateKey(key);
+      const args = [pttl, String(version), ...versionedArgs(mapping, version)];
+      const seen = byKey.get(k);
+      if (seen === undefined || version >= seen.version) byKey.set(k, { version, args });
+    }
+    if (byKey.size === 0) return 0;
+    const replies = await this.#scriptPerKey(
+      "qtsReplaceHashIfNewer",
+      new Map([...byKey].map(([k, e]) => [k, e.args])),
+      "setManyIfNewer",
+    );
+    let applied = 0;
+    for (const reply of replies.values()) if (reply === 1) applied++;
+    return applied;
+  }
+
+  /** One script call per key (`byKey`: key → arguments after the key), pipelined per node under one deadline. */
+  async #scriptPerKey(
+    script: "qtsReplaceHash" | "qtsReplaceHashIfNewer",
+    byKey: ReadonlyMap<string, readonly string[]>,
+    operation: string,
+  ): Promise<Map<string, unknown>> {
+    if (!this.#isReady()) await this.#ensureReady(operation);
+    const args = (k: string) => byKey.get(k) ?? [];
     try {
-      const args = (k: string) => byKey.get(k) ?? [];
-      await this.#timedPerNode(
+      const replies = await this.#timedPerNode(
         [...byKey.keys()],
-        "setMany",
+        operation,
         (p, k) => {
-          (p as WithScript<ChainableCommander>).qtsReplaceHash(k, pttl, ...args(k));
+          (p as WithScript<ChainableCommander>)[script](k, ...args(k));
         },
-        (k) => this.#redis.qtsReplaceHash(k, pttl, ...args(k)),
+        (k) => this.#redis[script](k, ...args(k)),
       );
       this.#memory.writeSucceeded();
-      return list.length;
+      return replies;
     } catch (error) {
-      throw this.#memory.writeFailed(error, "setMany");
+      throw this.#memory.writeFailed(error, operation);
     }
   }
 
@@ -360,37 +389,8 @@ export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheCl
   }
 
   /** Rejects at once unless connected; before the first connection waits up to the connect timeout. */
-  async #ensureReady(operation: string): Promise<void> {
-    if (this.#closing !== null)
-      throw new CacheUnavailableError(`Redis ${operation} failed: client is closed`);
-    const status = this.#redis.status;
-    if (status === "ready") return;
-    if (!this.#everReady && status !== "end" && status !== "close") {
-      this.#readyWaiter ??= this.#waitReady().finally(() => {
-        this.#readyWaiter = null;
-      });
-      if (await this.#readyWaiter) return;
-    }
-    const cause = this.#lastError;
-    throw new CacheUnavailableError(
-      `Redis ${operation} failed: not connected (${this.#redis.status})${cause ? `: ${cause.message}` : ""}`,
-      cause ? { cause } : undefined,
-    );
-  }
-
-  #waitReady(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const client = this.#redis;
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        client.off("ready", onReady);
-        resolve(client.status === "ready");
-      }, this.config.socketConnectTimeoutMs);
-      client.once("ready", onReady);
-    });
+  #ensureReady(operation: string): Promise<void> {
+    return this.#gate.ensureReady(operation, this.#closing !== null);
   }
 
   /** `#perNode` as one operation under one deadline. */
