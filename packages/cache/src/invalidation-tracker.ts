@@ -61,6 +61,8 @@ export class RedisInvalidationTracker {
   #epoch = 0;
   #establishing: Promise<void> | null = null;
   #again = false;
+  /** Why the last attempt to set tracking up failed (for `start()`'s message). */
+  #lastFailure = "";
   readonly #detach: (() => void)[] = [];
 
   constructor(client: TrackedClient, options: RedisInvalidationTrackerOptions = {}) {
@@ -128,7 +130,8 @@ export class RedisInvalidationTracker {
         reject(
           new CacheUnavailableError(
             `invalidation tracking not in place within ${this.#startTimeoutMs} ms ` +
-              `(data ${this.#data.status}, invalidation connection ${this.#sub.status})`,
+              `(data ${this.#data.status}, invalidation connection ${this.#sub.status})` +
+              (this.#lastFailure === "" ? "" : `: ${this.#lastFailure}`),
           ),
         );
       }, this.#startTimeoutMs);
@@ -203,8 +206,9 @@ export class RedisInvalidationTracker {
       return;
     }
     this.#establishing = this.#attempt()
-      .catch(() => {
+      .catch((error: unknown) => {
         // the next `ready` of either connection tries again
+        this.#lastFailure = error instanceof Error ? error.message : String(error);
       })
       .finally(() => {
         this.#establishing = null;
