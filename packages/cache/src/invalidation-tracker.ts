@@ -1,5 +1,6 @@
 import { CacheUnavailableError, ValidationError } from "@qts/contracts";
 import { Cluster, type Redis } from "ioredis";
+import { DeadlineQueue } from "./deadline-queue.js";
 import { withTimeout } from "./redis/commands.js";
 
 /** The channel Redis publishes invalidations on when tracking redirects to a RESP2 connection. */
@@ -21,6 +22,12 @@ export interface TrackedClient {
 }
 
 export interface RedisInvalidationTrackerOptions {
+  /**
+   * Every this many ms (default 1000) the invalidation connection is PINGed; no reply within the same time
+   * (a hung server, a half-open connection) counts as lost: `lost` is emitted and the connection is made
+   * again. The same tick retries setting tracking up while it is not in place. Setup steps are bounded by it.
+   */
+  heartbeatMs?: number | undefined;
   /** `start()` rejects when tracking is not in place within this many ms (default 5000; it keeps trying). */
   startTimeoutMs?: number | undefined;
 }
@@ -51,6 +58,10 @@ export class RedisInvalidationTracker {
   readonly #data: Redis;
   readonly #sub: Redis;
   readonly #startTimeoutMs: number;
+  /** Bounds each heartbeat and each setup step. */
+  readonly #deadlines: DeadlineQueue;
+  readonly #heartbeat: NodeJS.Timeout;
+  #beating = false;
   readonly #listeners: Listeners = { invalidate: new Set(), lost: new Set(), tracking: new Set() };
   /** The invalidation connection's id while it is subscribed (null: not subscribed on this connection). */
   #subId: number | null = null;
@@ -78,6 +89,17 @@ export class RedisInvalidationTracker {
       throw new ValidationError("startTimeoutMs", startTimeoutMs, "must be a positive number of ms");
     }
     this.#startTimeoutMs = startTimeoutMs;
+    const heartbeatMs = options.heartbeatMs ?? 1000;
+    if (!Number.isFinite(heartbeatMs) || heartbeatMs < 10) {
+      throw new ValidationError("heartbeatMs", heartbeatMs, "must be a number of ms >= 10");
+    }
+    this.#deadlines = new DeadlineQueue(
+      heartbeatMs,
+      undefined,
+      () => new Error(`no reply within ${heartbeatMs} ms`),
+    );
+    this.#heartbeat = setInterval(() => this.#beat(), heartbeatMs);
+    this.#heartbeat.unref();
     this.namespace = client.namespace;
     this.#data = client.redis;
     this.#sub = this.#data.duplicate({
@@ -150,6 +172,8 @@ export class RedisInvalidationTracker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#heartbeat);
+    this.#deadlines.close();
     for (const detach of this.#detach) detach();
     this.#tracking = false;
     if (this.#data.status === "ready") await this.#data.client("TRACKING", "OFF").catch(() => undefined);
@@ -198,6 +222,27 @@ export class RedisInvalidationTracker {
     );
   }
 
+  /** PINGs the invalidation connection (no reply in time: lost, reconnect); retries setup while not tracking. */
+  #beat(): void {
+    if (this.#closed) return;
+    if (!this.#tracking) this.#establish();
+    if (this.#beating || this.#sub.status !== "ready" || this.#subId === null) return;
+    this.#beating = true;
+    this.#deadlines
+      .wrap(this.#sub.ping())
+      .catch((error: unknown) => {
+        if (this.#closed) return;
+        this.#subId = null;
+        this.#lose(
+          `invalidation connection unresponsive: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        this.#sub.disconnect(true);
+      })
+      .finally(() => {
+        this.#beating = false;
+      });
+  }
+
   /** Sets tracking up when both connections are ready; one attempt at a time, repeated if asked meanwhile. */
   #establish(): void {
     if (this.#closed) return;
@@ -205,8 +250,10 @@ export class RedisInvalidationTracker {
       this.#again = true;
       return;
     }
-    this.#establishing = this.#attempt()
+    this.#establishing = this.#deadlines
+      .wrap(this.#attempt())
       .catch((error: unknown) => {
+        this.#epoch++; // a timed-out attempt that completes late must not report tracking
         // the next `ready` of either connection tries again
         this.#lastFailure = error instanceof Error ? error.message : String(error);
       })

@@ -50,11 +50,11 @@ describe("RedisInvalidationTracker on a private Redis", () => {
     await server?.destroy();
   });
 
-  async function setup(namespace: string) {
+  async function setup(namespace: string, heartbeatMs?: number) {
     const client = new RedisCacheClient({ url: server.url, namespace, socketTimeoutMs });
     open.push(client);
     await client.ready();
-    const tracker = new RedisInvalidationTracker(client);
+    const tracker = new RedisInvalidationTracker(client, { heartbeatMs });
     open.push(tracker);
     const log = record(tracker);
     await tracker.start();
@@ -154,6 +154,26 @@ describe("RedisInvalidationTracker on a private Redis", () => {
     }
     other.disconnect();
     other = quietRedis(server.url);
+  });
+
+  it("a hung server (SIGSTOP): the heartbeat reports lost; resumed: tracking again, invalidations flow", async () => {
+    const { tracker, log } = await setup("nc8:", 200);
+    server.pause();
+    const paused = performance.now();
+    try {
+      await waitFor(() => (log.lost.length >= 1 ? true : undefined), 3000, "lost");
+      const lostMs = performance.now() - paused;
+      expect(log.lost[0]).toMatch(/unresponsive/);
+      expect(tracker.tracking).toBe(false);
+      expect(lostMs).toBeLessThan(2000); // a ping every 200 ms, no reply within 200 ms (+ ticks, load)
+    } finally {
+      server.resume();
+    }
+    await waitFor(() => (tracker.tracking ? true : undefined), 10_000, "tracking after resume");
+    const before = log.keys.length;
+    await other.hset("nc8:pos:H", "qty", "1");
+    await waitFor(() => (log.keys.length > before ? true : undefined), 2000, "invalidation after resume");
+    expect(log.keys.at(-1)).toEqual(["pos:H"]);
   });
 
   it("every one of 1,000 writes from another connection is reported (delay p50/p99 printed)", async () => {
