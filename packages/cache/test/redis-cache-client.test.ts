@@ -86,6 +86,20 @@ describe("RedisCacheClient on a single Redis", () => {
     expect(await raw.pttl(`${namespace}frac2`)).toBeGreaterThan(9_000);
   });
 
+  it("setIfNewer replaces a key of another type and sets the TTL in whole ms", async () => {
+    await raw.set(`${namespace}typed`, "a string");
+    expect(await client.setIfNewer("typed", { qty: "1" }, 1500, 1)).toBe(true);
+    expect(await raw.type(`${namespace}typed`)).toBe("hash");
+    expect(await raw.hgetall(`${namespace}typed`)).toEqual({ qty: "1", version: "1" });
+    const pttl = await raw.pttl(`${namespace}typed`);
+    expect(pttl).toBeGreaterThan(1000);
+    expect(pttl).toBeLessThanOrEqual(1500);
+    // An unreadable cached version counts as 0.
+    await raw.hset(`${namespace}typed`, "version", "garbage");
+    expect(await client.setIfNewer("typed", { qty: "2" }, 1500, 1)).toBe(true);
+    expect(await client.get("typed")).toEqual({ qty: "2", version: "1" });
+  });
+
   it("stores an empty hash as the marker field", async () => {
     await client.set("empty", {}, 10_000);
     expect(await raw.hgetall(`${namespace}empty`)).toEqual({ [EMPTY_HASH_MARKER]: "1" });

@@ -7,7 +7,7 @@ import {
   type VersionedCacheClient,
 } from "@qts/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep, uniqueKeyFactory } from "./helpers.js";
+import { largeHash, sleep, uniqueKeyFactory } from "./helpers.js";
 import type { CacheConformanceOptions } from "./index.js";
 
 /** A deterministic shuffle (mulberry32), so a failing order can be replayed from the seed in the message. */
@@ -97,6 +97,23 @@ export function describeVersionedCacheClientConformance(
       expect(await client.setIfNewer(k, { qty: "8" }, 60_000, 8)).toBe(false);
       expect(await client.setIfNewer(k, { qty: "10" }, 60_000, 10)).toBe(true);
       expect(await client.get(k)).toEqual({ qty: "10", [V]: "10" });
+    });
+
+    it("fields of the replaced hash never survive: wide, narrow, the empty hash", async () => {
+      const k = key("fields");
+      const wide = largeHash(1000, 16);
+      expect(await client.setIfNewer(k, wide, 60_000, 1)).toBe(true);
+      expect(await client.get(k)).toEqual({ ...wide, [V]: "1" });
+      expect(await client.setIfNewer(k, { a: "1", b: "2" }, 60_000, 2)).toBe(true);
+      expect(await client.get(k)).toEqual({ a: "1", b: "2", [V]: "2" });
+      expect(await client.setIfNewer(k, { b: "3", c: "4" }, 60_000, 3)).toBe(true);
+      expect(await client.get(k)).toEqual({ b: "3", c: "4", [V]: "3" });
+      expect(await client.setIfNewer(k, { b: "5", c: "6" }, 60_000, 4)).toBe(true);
+      expect(await client.get(k)).toEqual({ b: "5", c: "6", [V]: "4" });
+      const empty = key("over-empty");
+      await client.set(empty, {}, 60_000);
+      expect(await client.setIfNewer(empty, { a: "1" }, 60_000, 1)).toBe(true);
+      expect(await client.get(empty)).toEqual({ a: "1", [V]: "1" });
     });
 
     it("after the entry expired or was deleted, any version is written", async () => {
