@@ -50,8 +50,9 @@ type Listeners = { [E in keyof InvalidationTrackerEvents]: Set<InvalidationTrack
  * Own writes are reported too: `NOLOOP` does not cover writes made by scripts on Redis 7.0 (measured on
  * 7.0.15: plain HSET and MULTI were skipped, EVAL/EVALSHA writes reported), and every write of the cache
  * client is a script; a near cache that updated itself on its own write loses that entry when the
- * invalidation arrives and reads it again from Redis. Tracking is keyed by name, across databases. The tracker does not own the data connection: `close()`
- * turns tracking off on it and closes only the invalidation connection.
+ * invalidation arrives and reads it again from Redis. Tracking is keyed by name, across databases. The
+ * tracker does not own the data connection: `close()` turns tracking off on it and closes only the
+ * invalidation connection.
  */
 export class RedisInvalidationTracker {
   readonly namespace: string;

@@ -30,7 +30,7 @@ function positionHash(symbol: string, i: number): Record<string, string> {
 }
 
 /**
- * `RedisCacheClient.setIfNewer` (the versioned script: HGET of the cached version, then UNLINK + HSET +
+ * `RedisCacheClient.setIfNewer` (the versioned script: HGET of the cached version, then HSET + HLEN +
  * PEXPIRE) vs today's plain `set` (the replace script): same client, the same hashes under two key sets
  * (so the versioned side always compares with a versioned entry), every versioned write applied (versions
  * only grow); 64 and 1 in flight, alternating sides in blocks of writes.
