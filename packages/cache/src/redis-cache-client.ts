@@ -6,31 +6,31 @@ import {
   healthStatus,
   type NamespacedCacheClient,
   ValidationError,
+  type VersionedCacheClient,
 } from "@qts/contracts";
 import { type ChainableCommander, Cluster, Redis } from "ioredis";
 import { DeadlineQueue } from "./deadline-queue.js";
 import {
   escapeGlob,
   flushNode,
-  groupBySlotOwner,
   hashFromReply,
+  perNode,
   RAW_HGETALL,
-  REDIRECTION,
-  REPLACE_HASH_LUA,
   toStoredArgs,
-  type WithScript,
   withTimeout,
 } from "./redis/commands.js";
+import { ConnectionGate } from "./redis/connection-gate.js";
 import { pipelineResults, toCacheError } from "./redis/errors.js";
+import { MemoryHealth, nodeMemory } from "./redis/memory-health.js";
 import {
   clusterOptions,
   type RedisCacheClientOptions,
   type RedisMode,
   redisOptions,
   resolveRedisOptions,
-  SET_SCRIPT_COMMAND,
 } from "./redis/options.js";
-import { validateHash, validateKey, validateKeys, validateTtlMs } from "./validate.js";
+import { defineScripts, type WithScript } from "./redis/scripts.js";
+import { validateHash, validateKey, validateKeys, validateTtlMs, versionedArgs } from "./validate.js";
 
 export type {
   RedisCacheClientBaseOptions,
@@ -58,7 +58,7 @@ export type {
  *   connect timeout.
  * - Bad keys, hashes and TTLs reject with `ValidationError` before any I/O.
  */
-export class RedisCacheClient implements NamespacedCacheClient {
+export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheClient {
   readonly namespace: string;
   readonly mode: RedisMode;
   readonly config: CacheConfig;
@@ -66,10 +66,10 @@ export class RedisCacheClient implements NamespacedCacheClient {
   readonly #setStrategy: "script" | "multi";
   /** One deadline per operation (a getMany of 1000 keys is one entry, not 1000 ioredis timers). */
   readonly #deadlines: DeadlineQueue;
-  #everReady = false;
-  #readyWaiter: Promise<boolean> | null = null;
+  readonly #gate: ConnectionGate;
   #closing: Promise<void> | null = null;
-  #lastError: Error | null = null;
+  /** Remembers OOM refusals of writes for `healthCheck`. */
+  readonly #memory = new MemoryHealth();
 
   constructor(options: RedisCacheClientOptions = {}) {
     const resolved = resolveRedisOptions(options);
@@ -90,14 +90,8 @@ export class RedisCacheClient implements NamespacedCacheClient {
             clusterOptions(resolved),
           )
         : new Redis(redisOptions(resolved));
-    client.defineCommand(SET_SCRIPT_COMMAND, { numberOfKeys: 1, lua: REPLACE_HASH_LUA });
-    client.on("ready", () => {
-      this.#everReady = true;
-    });
-    // Without a listener ioredis prints every connection error; keep the last one for health and messages.
-    client.on("error", (error: Error) => {
-      this.#lastError = error;
-    });
+    defineScripts(client);
+    this.#gate = new ConnectionGate(client, resolved.config.socketConnectTimeoutMs);
     this.#redis = client as WithScript<Redis> | WithScript<Cluster>;
   }
 
@@ -152,9 +146,36 @@ export class RedisCacheClient implements NamespacedCacheClient {
           "set",
         );
       }
+      this.#memory.writeSucceeded();
       return true;
     } catch (error) {
-      throw toCacheError(error, "set");
+      throw this.#memory.writeFailed(error, "set");
+    }
+  }
+
+  /**
+   * The versioned write (`VersionedCacheClient`): one script call compares the cached version field with
+   * `version` and, only when the key is absent or `version` is newer (or both are 0), replaces hash + TTL.
+   * The stored hash carries `version` in its version field. Resolves to whether it was applied.
+   */
+  async setIfNewer(
+    key: string,
+    mapping: Readonly<CacheHash>,
+    ttlMs: number,
+    version: number,
+  ): Promise<boolean> {
+    const k = this.namespace + validateKey(key);
+    const args = versionedArgs(mapping, version);
+    const pttl = Math.ceil(validateTtlMs(ttlMs));
+    if (!this.#isReady()) await this.#ensureReady("setIfNewer");
+    try {
+      const applied = await this.#deadlines.wrap(
+        this.#redis.qtsReplaceHashIfNewer(k, String(pttl), String(version), ...args),
+      );
+      this.#memory.writeSucceeded();
+      return applied === 1;
+    } catch (error) {
+      throw this.#memory.writeFailed(error, "setIfNewer");
     }
   }
 
@@ -166,24 +187,61 @@ export class RedisCacheClient implements NamespacedCacheClient {
     const pttl = String(Math.ceil(validateTtlMs(ttlMs)));
     const list = [...entries].map(([key, mapping]) => ({
       key: this.namespace + validateKey(key),
-      args: toStoredArgs(validateHash(mapping)),
+      args: [pttl, ...toStoredArgs(validateHash(mapping))],
     }));
     if (list.length === 0) return 0;
-    const byKey = new Map(list.map((e) => [e.key, e.args]));
-    if (!this.#isReady()) await this.#ensureReady("setMany");
+    await this.#scriptPerKey("qtsReplaceHash", new Map(list.map((e) => [e.key, e.args])), "setMany");
+    return list.length;
+  }
+
+  /**
+   * `setIfNewer` for many entries with one TTL, in one pipeline (one per master on a cluster): every entry is
+   * validated first; of one key given twice only the highest version is sent. Resolves to how many applied.
+   */
+  async setManyIfNewer(
+    entries: Iterable<readonly [string, Readonly<CacheHash>, number]>,
+    ttlMs: number,
+  ): Promise<number> {
+    const pttl = String(Math.ceil(validateTtlMs(ttlMs)));
+    const byKey = new Map<string, { version: number; args: string[] }>();
+    for (const [key, mapping, version] of entries) {
+      const k = this.namespace + validateKey(key);
+      const args = [pttl, String(version), ...versionedArgs(mapping, version)];
+      const seen = byKey.get(k);
+      if (seen === undefined || version >= seen.version) byKey.set(k, { version, args });
+    }
+    if (byKey.size === 0) return 0;
+    const replies = await this.#scriptPerKey(
+      "qtsReplaceHashIfNewer",
+      new Map([...byKey].map(([k, e]) => [k, e.args])),
+      "setManyIfNewer",
+    );
+    let applied = 0;
+    for (const reply of replies.values()) if (reply === 1) applied++;
+    return applied;
+  }
+
+  /** One script call per key (`byKey`: key → arguments after the key), pipelined per node under one deadline. */
+  async #scriptPerKey(
+    script: "qtsReplaceHash" | "qtsReplaceHashIfNewer",
+    byKey: ReadonlyMap<string, readonly string[]>,
+    operation: string,
+  ): Promise<Map<string, unknown>> {
+    if (!this.#isReady()) await this.#ensureReady(operation);
+    const args = (k: string) => byKey.get(k) ?? [];
     try {
-      const args = (k: string) => byKey.get(k) ?? [];
-      await this.#timedPerNode(
+      const replies = await this.#timedPerNode(
         [...byKey.keys()],
-        "setMany",
+        operation,
         (p, k) => {
-          (p as WithScript<ChainableCommander>).qtsReplaceHash(k, pttl, ...args(k));
+          (p as WithScript<ChainableCommander>)[script](k, ...args(k));
         },
-        (k) => this.#redis.qtsReplaceHash(k, pttl, ...args(k)),
+        (k) => this.#redis[script](k, ...args(k)),
       );
-      return list.length;
+      this.#memory.writeSucceeded();
+      return replies;
     } catch (error) {
-      throw toCacheError(error, "setMany");
+      throw this.#memory.writeFailed(error, operation);
     }
   }
 
@@ -273,7 +331,12 @@ export class RedisCacheClient implements NamespacedCacheClient {
     }
   }
 
-  /** PING (every master on a cluster); `latencyMs` is the round trip (the slowest master). Never rejects. */
+  /**
+   * PING and `INFO memory` (every master on a cluster); `latencyMs` is the round trip (the slowest master).
+   * Unhealthy when unreachable, and when a node refuses writes for memory (OOM): over its `maxmemory` with
+   * `noeviction`, or over it while the last write was refused with OOM (when INFO is not allowed, the last
+   * write's OOM alone decides). Never rejects.
+   */
   async healthCheck(): Promise<HealthStatus> {
     const source = `redis-${this.mode}`;
     const started = performance.now();
@@ -281,8 +344,11 @@ export class RedisCacheClient implements NamespacedCacheClient {
     try {
       if (!this.#isReady()) await this.#ensureReady("healthCheck");
       const nodes = this.#redis instanceof Cluster ? this.#redis.nodes("master") : [this.#redis as Redis];
-      await this.#deadlines.wrap(Promise.all(nodes.map((n) => n.ping())));
-      return healthStatus({ healthy: true, source, latencyMs: performance.now() - started, details });
+      const memory = await this.#deadlines.wrap(Promise.all(nodes.map((n) => nodeMemory(n))));
+      const oom = this.#memory.problem(memory);
+      const latencyMs = performance.now() - started;
+      if (oom !== null) return healthStatus({ healthy: false, source, latencyMs, error: oom, details });
+      return healthStatus({ healthy: true, source, latencyMs, details });
     } catch (error) {
       const message = toCacheError(error, "healthCheck").message;
       return healthStatus({
@@ -323,37 +389,8 @@ export class RedisCacheClient implements NamespacedCacheClient {
   }
 
   /** Rejects at once unless connected; before the first connection waits up to the connect timeout. */
-  async #ensureReady(operation: string): Promise<void> {
-    if (this.#closing !== null)
-      throw new CacheUnavailableError(`Redis ${operation} failed: client is closed`);
-    const status = this.#redis.status;
-    if (status === "ready") return;
-    if (!this.#everReady && status !== "end" && status !== "close") {
-      this.#readyWaiter ??= this.#waitReady().finally(() => {
-        this.#readyWaiter = null;
-      });
-      if (await this.#readyWaiter) return;
-    }
-    const cause = this.#lastError;
-    throw new CacheUnavailableError(
-      `Redis ${operation} failed: not connected (${this.#redis.status})${cause ? `: ${cause.message}` : ""}`,
-      cause ? { cause } : undefined,
-    );
-  }
-
-  #waitReady(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const client = this.#redis;
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        client.off("ready", onReady);
-        resolve(client.status === "ready");
-      }, this.config.socketConnectTimeoutMs);
-      client.once("ready", onReady);
-    });
+  #ensureReady(operation: string): Promise<void> {
+    return this.#gate.ensureReady(operation, this.#closing !== null);
   }
 
   /** `#perNode` as one operation under one deadline. */
@@ -363,47 +400,6 @@ export class RedisCacheClient implements NamespacedCacheClient {
     add: (pipeline: ChainableCommander, key: string) => void,
     one: (key: string) => Promise<unknown>,
   ): Promise<Map<string, unknown>> {
-    return this.#deadlines.wrap(this.#perNode(keys, operation, add, one));
-  }
-
-  /**
-   * Sends one pipeline per master (one pipeline on a single Redis) with `add(pipeline, key)` for every key,
-   * in parallel, and maps each key to its reply. On a cluster, keys whose reply is a redirection (MOVED/ASK
-   * during a failover or resharding: ioredis retries a pipeline only when every error is the same) are sent
-   * again one by one through the cluster client, which follows redirections and refreshes its slot table.
-   */
-  async #perNode(
-    keys: readonly string[],
-    operation: string,
-    add: (pipeline: ChainableCommander, key: string) => void,
-    one: (key: string) => Promise<unknown>,
-  ): Promise<Map<string, unknown>> {
-    const client = this.#redis;
-    const groups = client instanceof Cluster ? groupBySlotOwner(client, keys) : [keys];
-    const replies = new Map<string, unknown>();
-    const redirected: string[] = [];
-    await Promise.all(
-      groups.map(async (group) => {
-        const pipeline = client.pipeline();
-        for (const k of group) add(pipeline, k);
-        const results = await pipeline.exec();
-        if (results === null)
-          throw new CacheUnavailableError(`Redis ${operation} failed: pipeline was discarded`);
-        results.forEach(([error, value], i) => {
-          const k = group[i] as string;
-          if (error === null) replies.set(k, value);
-          else if (client instanceof Cluster && REDIRECTION.test(error.message)) redirected.push(k);
-          else throw toCacheError(error, operation);
-        });
-      }),
-    );
-    if (redirected.length > 0) {
-      await Promise.all(
-        redirected.map(async (k) => {
-          replies.set(k, await one(k));
-        }),
-      );
-    }
-    return replies;
+    return this.#deadlines.wrap(perNode(this.#redis, keys, operation, add, one));
   }
 }

@@ -1,4 +1,4 @@
-import { type CacheHash, ValidationError } from "@qts/contracts";
+import { CACHE_VERSION_FIELD, type CacheHash, ValidationError } from "@qts/contracts";
 
 /** Longest TTL accepted: 100 years (Redis rejects expiry times that overflow). */
 export const MAX_TTL_MS = 100 * 365 * 24 * 60 * 60 * 1000;
@@ -55,4 +55,71 @@ export function validateHash(mapping: unknown): Readonly<CacheHash> {
 function isPlainObject(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** Versions are safe integers >= 0. */
+export function validateVersion(version: unknown): number {
+  if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 0) {
+    throw new ValidationError("version", version, "must be a safe integer >= 0");
+  }
+  return version;
+}
+
+/**
+ * The hash a versioned write stores: `mapping` with its version field set to `version` (a version field the
+ * mapping already carries must say the same version).
+ */
+export function versionedHash(mapping: unknown, version: unknown): CacheHash {
+  const hash = validateHash(mapping);
+  const v = String(validateVersion(version));
+  const given = Object.hasOwn(hash, CACHE_VERSION_FIELD) ? hash[CACHE_VERSION_FIELD] : undefined;
+  if (given !== undefined && given !== v) {
+    throw new ValidationError(
+      `mapping.${CACHE_VERSION_FIELD}`,
+      given,
+      `must equal the version argument (${v})`,
+    );
+  }
+  return { ...hash, [CACHE_VERSION_FIELD]: v };
+}
+
+/**
+ * The field/value arguments of a versioned write, built in one pass (no copy of the hash): `mapping`'s pairs
+ * plus the version field, which the mapping may carry only with the same value.
+ */
+export function versionedArgs(mapping: unknown, version: unknown): string[] {
+  const hash = validateHash(mapping);
+  const v = String(validateVersion(version));
+  const args: string[] = [];
+  let carried = false;
+  for (const field in hash) {
+    if (!Object.hasOwn(hash, field)) continue;
+    const value = hash[field] as string;
+    if (field === CACHE_VERSION_FIELD) {
+      if (value !== v) {
+        throw new ValidationError(
+          `mapping.${CACHE_VERSION_FIELD}`,
+          value,
+          `must equal the version argument (${v})`,
+        );
+      }
+      carried = true;
+    }
+    args.push(field, value);
+  }
+  if (!carried) args.push(CACHE_VERSION_FIELD, v);
+  return args;
+}
+
+/** The version a stored hash carries (as Redis's `tonumber` reads it; missing or unreadable = 0). */
+export function storedVersion(hash: Readonly<CacheHash>): number {
+  const text = Object.hasOwn(hash, CACHE_VERSION_FIELD) ? hash[CACHE_VERSION_FIELD] : undefined;
+  if (text === undefined || text.trim() === "") return 0;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** The versioned-write rule: absent, newer, or both unversioned (0). */
+export function versionApplies(incoming: number, cached: number | null): boolean {
+  return cached === null || incoming > cached || (incoming === 0 && cached === 0);
 }

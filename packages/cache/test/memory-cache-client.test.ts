@@ -1,12 +1,37 @@
 import { CacheUnavailableError, ManualClock, ValidationError } from "@qts/contracts";
 import { describe, expect, it } from "vitest";
-import { InMemoryCacheClient } from "../src/index.js";
-import { describeCacheClientConformance } from "../src/testing/index.js";
+import { InMemoryCacheClient, InMemoryCacheStore } from "../src/index.js";
+import {
+  describeCacheClientConformance,
+  describeVersionedCacheClientConformance,
+} from "../src/testing/index.js";
 
 const clock = new ManualClock(1_700_000_000_000);
 describeCacheClientConformance(
   "InMemoryCacheClient (ManualClock)",
   () => new InMemoryCacheClient({ clock }),
+  {
+    advance: (ms) => {
+      clock.advance(ms);
+    },
+  },
+);
+
+describeVersionedCacheClientConformance(
+  "InMemoryCacheClient (ManualClock)",
+  () => new InMemoryCacheClient({ clock }),
+  {
+    advance: (ms) => {
+      clock.advance(ms);
+    },
+  },
+);
+
+// Namespaced clients over one shared store pass the same suite.
+const shared = new InMemoryCacheStore();
+describeCacheClientConformance(
+  "InMemoryCacheClient (namespace on a shared store)",
+  () => new InMemoryCacheClient({ clock, store: shared, namespace: "conf:" }),
   {
     advance: (ms) => {
       clock.advance(ms);

@@ -1,7 +1,13 @@
 import { CACHE_TTL_MS, CacheType, cacheKey, ManualClock } from "@qts/contracts";
 import { redisTestUrl, uniqueNamespace } from "@qts/testkit";
 import { describe, expect, it } from "vitest";
-import { CircuitBreaker, CircuitState, InMemoryCacheClient, RedisCacheClient } from "../src/index.js";
+import {
+  CircuitBreaker,
+  CircuitState,
+  InMemoryCacheClient,
+  InMemoryCacheStore,
+  RedisCacheClient,
+} from "../src/index.js";
 
 // The README examples, as written there (with a test namespace instead of "qts:").
 describe("README examples", () => {
@@ -23,6 +29,27 @@ describe("README examples", () => {
     expect(await cache.flushNamespace("pos:")).toBe(1);
     expect(await cache.healthCheck()).toMatchObject({ healthy: true, source: "redis-single" });
     await cache.close();
+  });
+
+  it("versioned writes", async () => {
+    const cache = new RedisCacheClient({ url: await redisTestUrl(), namespace: uniqueNamespace() });
+    const positionHash = { qty: "10" };
+    const olderHash = { qty: "9" };
+    expect(await cache.setIfNewer("pos:AAPL", positionHash, 1000, 42)).toBe(true);
+    expect(await cache.setIfNewer("pos:AAPL", olderHash, 1000, 41)).toBe(false);
+    expect(await cache.get("pos:AAPL")).toEqual({ qty: "10", version: "42" });
+    await cache.flushNamespace();
+    await cache.close();
+  });
+
+  it("two in-memory clients on one store", async () => {
+    const store = new InMemoryCacheStore();
+    const a = new InMemoryCacheClient({ store, namespace: "a:" });
+    const b = new InMemoryCacheClient({ store, namespace: "b:" });
+    await a.set("pos:AAPL", { qty: "1" }, 1000);
+    expect(await b.get("pos:AAPL")).toBeNull();
+    expect(await b.flushNamespace()).toBe(0);
+    expect(await a.get("pos:AAPL")).toEqual({ qty: "1" });
   });
 
   it("InMemoryCacheClient with a ManualClock", async () => {

@@ -3,7 +3,10 @@ import { redisTestUrl, uniqueNamespace } from "@qts/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMPTY_HASH_MARKER, RedisCacheClient } from "../src/index.js";
-import { describeCacheClientConformance } from "../src/testing/index.js";
+import {
+  describeCacheClientConformance,
+  describeVersionedCacheClientConformance,
+} from "../src/testing/index.js";
 
 const url = await redisTestUrl();
 /**
@@ -35,6 +38,10 @@ afterAll(async () => {
 const suiteNs = ns();
 describeCacheClientConformance(
   "RedisCacheClient (single, Lua set)",
+  () => new RedisCacheClient({ url, namespace: suiteNs, socketTimeoutMs }),
+);
+describeVersionedCacheClientConformance(
+  "RedisCacheClient (single)",
   () => new RedisCacheClient({ url, namespace: suiteNs, socketTimeoutMs }),
 );
 const multiNs = ns();
@@ -77,6 +84,20 @@ describe("RedisCacheClient on a single Redis", () => {
     expect(pttl === -2 || (pttl >= 0 && pttl <= 1)).toBe(true);
     await client.set("frac2", { a: "1" }, 10_000.4);
     expect(await raw.pttl(`${namespace}frac2`)).toBeGreaterThan(9_000);
+  });
+
+  it("setIfNewer replaces a key of another type and sets the TTL in whole ms", async () => {
+    await raw.set(`${namespace}typed`, "a string");
+    expect(await client.setIfNewer("typed", { qty: "1" }, 1500, 1)).toBe(true);
+    expect(await raw.type(`${namespace}typed`)).toBe("hash");
+    expect(await raw.hgetall(`${namespace}typed`)).toEqual({ qty: "1", version: "1" });
+    const pttl = await raw.pttl(`${namespace}typed`);
+    expect(pttl).toBeGreaterThan(1000);
+    expect(pttl).toBeLessThanOrEqual(1500);
+    // An unreadable cached version counts as 0.
+    await raw.hset(`${namespace}typed`, "version", "garbage");
+    expect(await client.setIfNewer("typed", { qty: "2" }, 1500, 1)).toBe(true);
+    expect(await client.get("typed")).toEqual({ qty: "2", version: "1" });
   });
 
   it("stores an empty hash as the marker field", async () => {

@@ -9,7 +9,10 @@ import {
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterKeySlot, RedisCacheClient } from "../src/index.js";
-import { describeCacheClientConformance } from "../src/testing/index.js";
+import {
+  describeCacheClientConformance,
+  describeVersionedCacheClientConformance,
+} from "../src/testing/index.js";
 
 const env = await redisClusterTestNodes();
 const nodes: RedisNodeAddress[] = env.nodes;
@@ -21,6 +24,18 @@ afterAll(async () => {
 
 const suiteNs = uniqueNamespace("qtstest:cluster");
 describeCacheClientConformance(
+  "RedisCacheClient (cluster)",
+  () => new RedisCacheClient({ cluster: nodes, namespace: suiteNs, socketTimeoutMs }),
+  {
+    teardown: async () => {
+      const c = new RedisCacheClient({ cluster: nodes, namespace: suiteNs, socketTimeoutMs });
+      await c.flushNamespace();
+      await c.close();
+    },
+  },
+);
+
+describeVersionedCacheClientConformance(
   "RedisCacheClient (cluster)",
   () => new RedisCacheClient({ cluster: nodes, namespace: suiteNs, socketTimeoutMs }),
   {

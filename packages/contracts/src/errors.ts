@@ -119,6 +119,16 @@ export class CacheUnavailableError extends QtsError {
   }
 }
 
+/**
+ * The cache server refuses writes because it is at its memory limit (Redis `maxmemory` with a policy that
+ * cannot free space, e.g. `noeviction`). A `CacheUnavailableError` (same `code`), so callers that treat the
+ * cache as unavailable keep working; `reason` is `"OOM"` for those that want to tell it apart. Reads may
+ * still succeed while writes get this.
+ */
+export class CacheOutOfMemoryError extends CacheUnavailableError {
+  readonly reason = "OOM" as const;
+}
+
 /** A cached value is missing or older than the caller accepts. */
 export class CacheStaleDataError extends QtsError {
   readonly key: string;

@@ -74,6 +74,24 @@ export interface NamespacedCacheClient extends CacheClient {
   flushNamespace(prefix?: string): Promise<number>;
 }
 
+/** The hash field that carries a cached entry's version (see `VersionedCacheClient`). */
+export const CACHE_VERSION_FIELD = "version";
+
+/**
+ * A cache client with versioned writes: the cache never goes back in time. `setIfNewer` stores the hash with
+ * `version` (as the decimal string in field {@link CACHE_VERSION_FIELD}) and the TTL, atomically, only when the
+ * key is absent or expired, or when `version` is greater than the cached entry's version (an entry without
+ * the field counts as version 0). A version-0 write replaces only an absent or version-0 entry, never a
+ * versioned one; an equal version > 0 is not applied. Resolves to whether it was applied.
+ */
+export interface VersionedCacheClient extends CacheClient {
+  setIfNewer(key: string, mapping: Readonly<CacheHash>, ttlMs: number, version: number): Promise<boolean>;
+}
+
+export function isVersionedCacheClient(client: CacheClient): client is VersionedCacheClient {
+  return typeof (client as Partial<VersionedCacheClient>).setIfNewer === "function";
+}
+
 export function isNamespacedCacheClient(client: CacheClient): client is NamespacedCacheClient {
   return typeof (client as Partial<NamespacedCacheClient>).flushNamespace === "function";
 }

@@ -3,11 +3,14 @@ import {
   CACHE_KEY_PREFIX,
   CACHE_TTL_MS,
   CACHE_TYPES,
+  CACHE_VERSION_FIELD,
+  type CacheClient,
   CacheType,
   cacheKey,
   cacheStats,
   EMPTY_CACHE_STATS,
   isCacheType,
+  isVersionedCacheClient,
   validateCacheType,
 } from "../src/index.js";
 import { expectValidation } from "./helpers.js";
@@ -110,5 +113,15 @@ describe("cacheStats", () => {
   it.each(["hitCount", "missCount", "errorCount"])("rejects a negative or fractional %s", (field) => {
     expectValidation(() => cacheStats({ [field]: -1 }), field, -1);
     expectValidation(() => cacheStats({ [field]: 0.5 }), field, 0.5);
+  });
+});
+
+describe("VersionedCacheClient capability", () => {
+  it("isVersionedCacheClient tells clients with setIfNewer from those without", () => {
+    const plain = { get: async () => null } as unknown as CacheClient;
+    const versioned = { get: async () => null, setIfNewer: async () => true } as unknown as CacheClient;
+    expect(isVersionedCacheClient(plain)).toBe(false);
+    expect(isVersionedCacheClient(versioned)).toBe(true);
+    expect(CACHE_VERSION_FIELD).toBe("version");
   });
 });

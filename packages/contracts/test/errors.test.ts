@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  CacheOutOfMemoryError,
   CacheStaleDataError,
   CacheUnavailableError,
   ConfigError,
@@ -58,6 +59,16 @@ describe("error classes", () => {
     expect(new ReadOnlyError("ro")).not.toBeInstanceOf(DataSourceError);
     expect(new CacheUnavailableError("x")).not.toBeInstanceOf(DataSourceError);
     expect(new DataSourceError("x")).not.toBeInstanceOf(DataSourceUnavailableError);
+  });
+
+  it("CacheOutOfMemoryError is a CacheUnavailableError with reason OOM, the same code and its own name", () => {
+    const e = new CacheOutOfMemoryError("Redis set failed: out of memory (OOM)", { cause });
+    expect(e).toBeInstanceOf(CacheUnavailableError);
+    expect(e.code).toBe(ErrorCode.CACHE_UNAVAILABLE);
+    expect(e.reason).toBe("OOM");
+    expect(e.name).toBe("CacheOutOfMemoryError");
+    expect(e.cause).toBe(cause);
+    expect(new CacheUnavailableError("x")).not.toBeInstanceOf(CacheOutOfMemoryError);
   });
 
   it("keeps cause and source", () => {

@@ -8,6 +8,7 @@ import { ioredisBench } from "./ioredis.js";
 import { ohlcvBench } from "./ohlcv.js";
 import { redisReadBench } from "./redis-read.js";
 import { ticksBench } from "./ticks.js";
+import { versionedBench } from "./versioned.js";
 
 /** Every benchmark, in run order. */
 export const ALL_BENCHES: readonly BenchDef[] = [
@@ -21,4 +22,5 @@ export const ALL_BENCHES: readonly BenchDef[] = [
   degradedBench,
   hitPathBench,
   ioredisBench,
+  versionedBench,
 ];

@@ -1,25 +1,8 @@
-import type { CacheHash } from "@qts/contracts";
-import type { Cluster, Redis } from "ioredis";
+import { type CacheHash, CacheUnavailableError } from "@qts/contracts";
+import { type ChainableCommander, Cluster, type Redis } from "ioredis";
 import { EMPTY_HASH_MARKER } from "../validate.js";
 import { clusterKeySlot } from "./cluster-slot.js";
-import { pipelineResults } from "./errors.js";
-
-/**
- * UNLINK + HSET + PEXPIRE as one atomic script call: KEYS[1] = key, ARGV[1] = TTL in whole ms, then field/value
- * pairs (HSET in chunks of 500 pairs: Lua's unpack() has a stack limit of about 8000 values).
- */
-export const REPLACE_HASH_LUA = `
-redis.call('UNLINK', KEYS[1])
-local n = #ARGV
-for i = 2, n, 1000 do
-  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 999, n)))
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1
-`;
-
-export type ReplaceHash = (key: string, ...args: string[]) => Promise<unknown>;
-export type WithScript<T> = T & { qtsReplaceHash: ReplaceHash };
+import { pipelineResults, toCacheError } from "./errors.js";
 
 export const SCAN_COUNT = 500;
 export const REDIRECTION = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
@@ -102,4 +85,45 @@ export const RAW_HGETALL = "HGETALL";
 
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, "\\$&");
+}
+
+/**
+ * Sends one pipeline per master (one pipeline on a single Redis) with `add(pipeline, key)` for every key,
+ * in parallel, and maps each key to its reply. On a cluster, keys whose reply is a redirection (MOVED/ASK
+ * during a failover or resharding: ioredis retries a pipeline only when every error is the same) are sent
+ * again one by one through the cluster client, which follows redirections and refreshes its slot table.
+ */
+export async function perNode(
+  client: Redis | Cluster,
+  keys: readonly string[],
+  operation: string,
+  add: (pipeline: ChainableCommander, key: string) => void,
+  one: (key: string) => Promise<unknown>,
+): Promise<Map<string, unknown>> {
+  const groups = client instanceof Cluster ? groupBySlotOwner(client, keys) : [keys];
+  const replies = new Map<string, unknown>();
+  const redirected: string[] = [];
+  await Promise.all(
+    groups.map(async (group) => {
+      const pipeline = client.pipeline();
+      for (const k of group) add(pipeline, k);
+      const results = await pipeline.exec();
+      if (results === null)
+        throw new CacheUnavailableError(`Redis ${operation} failed: pipeline was discarded`);
+      results.forEach(([error, value], i) => {
+        const k = group[i] as string;
+        if (error === null) replies.set(k, value);
+        else if (client instanceof Cluster && REDIRECTION.test(error.message)) redirected.push(k);
+        else throw toCacheError(error, operation);
+      });
+    }),
+  );
+  if (redirected.length > 0) {
+    await Promise.all(
+      redirected.map(async (k) => {
+        replies.set(k, await one(k));
+      }),
+    );
+  }
+  return replies;
 }

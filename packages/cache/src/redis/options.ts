@@ -8,9 +8,7 @@ import {
   ValidationError,
 } from "@qts/contracts";
 import type { ClusterOptions, RedisOptions } from "ioredis";
-
-/** The name the set script is defined under (`defineCommand`). */
-export const SET_SCRIPT_COMMAND = "qtsReplaceHash";
+import { SCRIPT_COMMANDS } from "./scripts.js";
 
 /** A Redis server address (cluster startup node or Sentinel). */
 export interface RedisNodeAddress {
@@ -179,7 +177,7 @@ function connectionOptions(r: ResolvedRedisOptions): RedisOptions {
     maxRetriesPerRequest: 0,
     enableAutoPipelining: r.enableAutoPipelining,
     // Measured: auto-pipelining speeds up reads but slows down the set script (see the README).
-    autoPipeliningIgnoredCommands: [SET_SCRIPT_COMMAND],
+    autoPipeliningIgnoredCommands: [...SCRIPT_COMMANDS],
     connectionName: "qts-cache",
   };
   if (c.username !== "") out.username = c.username;
@@ -219,7 +217,7 @@ export function clusterOptions(r: ResolvedRedisOptions): ClusterOptions {
     scaleReads: "master",
     enableOfflineQueue: false,
     enableAutoPipelining: r.enableAutoPipelining,
-    autoPipeliningIgnoredCommands: [SET_SCRIPT_COMMAND],
+    autoPipeliningIgnoredCommands: [...SCRIPT_COMMANDS],
     clusterRetryStrategy: backoff(r.reconnectMaxDelayMs),
     slotsRefreshTimeout: Math.max(r.config.socketConnectTimeoutMs, 1000),
     retryDelayOnFailover: 100,

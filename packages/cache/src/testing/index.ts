@@ -296,3 +296,5 @@ export function describeCacheClientConformance(
     });
   });
 }
+
+export { describeVersionedCacheClientConformance } from "./versioned.js";
