@@ -1,7 +1,6 @@
-import { CacheUnavailableError, ValidationError } from "@qts/contracts";
+import { CacheUnavailableError, ValidationError, withTimeout } from "@qts/contracts";
 import { Cluster, type Redis } from "ioredis";
 import { DeadlineQueue } from "./deadline-queue.js";
-import { withTimeout } from "./redis/commands.js";
 
 /** The channel Redis publishes invalidations on when tracking redirects to a RESP2 connection. */
 export const INVALIDATION_CHANNEL = "__redis__:invalidate";

@@ -7,6 +7,7 @@ import {
   type NamespacedCacheClient,
   ValidationError,
   type VersionedCacheClient,
+  withTimeout,
 } from "@qts/contracts";
 import { type ChainableCommander, Cluster, Redis } from "ioredis";
 import { DeadlineQueue } from "./deadline-queue.js";
@@ -17,7 +18,6 @@ import {
   perNode,
   RAW_HGETALL,
   toStoredArgs,
-  withTimeout,
 } from "./redis/commands.js";
 import { ConnectionGate } from "./redis/connection-gate.js";
 import { pipelineResults, toCacheError } from "./redis/errors.js";

@@ -1,3 +1,4 @@
+export * from "./async.js";
 export * from "./bars.js";
 export * from "./cache.js";
 export * from "./cache-config.js";

@@ -47,13 +47,6 @@ export async function flushNode(
   return removed;
 }
 
-export async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
-}
-
 export function toStoredArgs(mapping: Readonly<CacheHash>): string[] {
   const args: string[] = [];
   for (const [field, value] of Object.entries(mapping)) args.push(field, value);

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from "node:tls";
 import {
+  backoffDelayMs,
   type CacheConfig,
   cacheConfig,
   cacheConfigFromUrl,
@@ -160,9 +161,12 @@ export function resolveRedisOptions(options: RedisCacheClientOptions): ResolvedR
   };
 }
 
-/** Capped exponential backoff: 50, 100, 200 ... ms, at most `max`. ioredis never gives up. */
+/**
+ * Reconnect waits for ioredis (which never gives up): the one backoff of `@qts/contracts` with full jitter,
+ * so clients that lost one server do not reconnect in lockstep; caps 50, 100, 200 ... ms, at most `max`.
+ */
 export function backoff(max: number): (times: number) => number {
-  return (times) => Math.min(50 * 2 ** Math.min(Math.max(times - 1, 0), 16), max);
+  return (times) => Math.max(1, backoffDelayMs(times - 1, { baseDelayMs: 50, maxDelayMs: max }));
 }
 
 /** Connection options shared by a single/Sentinel connection and by every cluster node connection. */
