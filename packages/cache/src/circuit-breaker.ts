@@ -1,4 +1,4 @@
-import { CacheUnavailableError, type Clock, systemClock, ValidationError } from "@qts/contracts";
+import { CacheUnavailableError, type Clock, opt, systemClock } from "@qts/contracts";
 
 export const CircuitState = Object.freeze({
   CLOSED: "CLOSED",
@@ -65,27 +65,17 @@ export class CircuitBreaker {
   #epoch = 1;
   readonly #listeners = new Set<CircuitStateListener>();
 
-  constructor(options: CircuitBreakerOptions = {}) {
-    const threshold = options.failureThreshold ?? 5;
-    const recovery = options.recoveryTimeoutMs ?? 60_000;
-    if (typeof threshold !== "number" || !Number.isInteger(threshold) || threshold < 1) {
-      throw new ValidationError("failureThreshold", threshold, "must be an integer >= 1");
-    }
-    if (typeof recovery !== "number" || !Number.isFinite(recovery) || recovery < 0) {
-      throw new ValidationError("recoveryTimeoutMs", recovery, "must be a finite number >= 0");
-    }
-    const probeTimeout = options.probeTimeoutMs ?? Math.max(recovery, 1);
-    if (typeof probeTimeout !== "number" || !Number.isFinite(probeTimeout) || probeTimeout <= 0) {
-      throw new ValidationError("probeTimeoutMs", probeTimeout, "must be a finite number > 0");
-    }
-    const clock = options.clock ?? systemClock;
-    if (typeof clock !== "object" || clock === null || typeof clock.now !== "function") {
-      throw new ValidationError("clock", clock, "must have a now() method");
-    }
-    this.failureThreshold = threshold;
-    this.recoveryTimeoutMs = recovery;
-    this.probeTimeoutMs = probeTimeout;
-    this.#clock = clock;
+  constructor(options?: CircuitBreakerOptions) {
+    const o = opt.object(options);
+    this.failureThreshold = opt.int(o.failureThreshold, "failureThreshold", 5, 1);
+    this.recoveryTimeoutMs = opt.ms(o.recoveryTimeoutMs, "recoveryTimeoutMs", 60_000);
+    this.probeTimeoutMs = opt.ms(
+      o.probeTimeoutMs,
+      "probeTimeoutMs",
+      Math.max(this.recoveryTimeoutMs, 1),
+      0.001,
+    );
+    this.#clock = opt.clock(o.clock, "clock", systemClock);
   }
 
   /** The current state; an OPEN circuit whose recovery time has elapsed reports HALF_OPEN. */

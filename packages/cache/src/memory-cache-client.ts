@@ -5,6 +5,7 @@ import {
   type HealthStatus,
   healthStatus,
   type NamespacedCacheClient,
+  opt,
   systemClock,
   ValidationError,
   type VersionedCacheClient,
@@ -64,22 +65,17 @@ export class InMemoryCacheClient implements NamespacedCacheClient, VersionedCach
   readonly #sweepEvery: number;
   #closed = false;
 
-  constructor(options: InMemoryCacheClientOptions = {}) {
-    this.#clock = options.clock ?? systemClock;
-    const namespace = options.namespace ?? "";
-    if (typeof namespace !== "string") throw new ValidationError("namespace", namespace, "must be a string");
-    this.namespace = namespace;
-    if (options.store !== undefined && !(options.store instanceof InMemoryCacheStore)) {
-      throw new ValidationError("store", options.store, "must be an InMemoryCacheStore");
+  constructor(options?: InMemoryCacheClientOptions) {
+    const o = opt.object(options);
+    this.#clock = opt.clock(o.clock, "clock", systemClock);
+    this.namespace = opt.str(o.namespace, "namespace", "", true);
+    if (o.store !== undefined && !(o.store instanceof InMemoryCacheStore)) {
+      throw new ValidationError("store", o.store, "must be an InMemoryCacheStore");
     }
-    this.#shared = options.store !== undefined;
-    this.#store = options.store ?? new InMemoryCacheStore();
+    this.#shared = o.store !== undefined;
+    this.#store = o.store ?? new InMemoryCacheStore();
     this.#entries = this.#store.entries;
-    const sweepEvery = options.sweepEveryWrites ?? 1024;
-    if (!Number.isInteger(sweepEvery) || sweepEvery < 1) {
-      throw new ValidationError("sweepEveryWrites", sweepEvery, "must be an integer >= 1");
-    }
-    this.#sweepEvery = sweepEvery;
+    this.#sweepEvery = opt.int(o.sweepEveryWrites, "sweepEveryWrites", 1024, 1);
   }
 
   /** Entries currently held in the backing store (of every namespace sharing it), expired or not (until swept). */

@@ -13,6 +13,7 @@ export * from "./errors.js";
 export * from "./events.js";
 export * from "./interfaces.js";
 export * from "./interval.js";
+export * from "./options.js";
 export * from "./position-math.js";
 export * from "./query.js";
 export * from "./records/fill.js";

@@ -18,6 +18,7 @@ import {
   normalizeLedgerQuery,
   type OHLCV,
   ohlcv,
+  opt,
   type Position,
   position,
   positionUpdate,
@@ -65,9 +66,10 @@ export class InMemoryAdapter implements DataSourceAdapter {
   readonly #ticks = new Map<string, TickData[]>();
   #closed = false;
 
-  constructor(options: InMemoryAdapterOptions = {}) {
-    this.#clock = options.clock ?? systemClock;
-    this.name = options.name ?? "memory";
+  constructor(options?: InMemoryAdapterOptions) {
+    const o = opt.object(options);
+    this.#clock = opt.clock(o.clock, "clock", systemClock);
+    this.name = opt.str(o.name, "name", "memory");
   }
 
   async fetchPositions(): Promise<Position[]> {
