@@ -298,3 +298,4 @@ export function describeCacheClientConformance(
 }
 
 export { describeVersionedCacheClientConformance } from "./versioned.js";
+export { type FaultMode, FaultyCacheClient } from "./faulty-cache-client.js";

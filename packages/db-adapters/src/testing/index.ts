@@ -33,3 +33,4 @@ export {
   DEFAULT_SIZES,
   resolveOptions,
 } from "./options.js";
+export { RefusingAdapter, type SwitchMode, SwitchableAdapter } from "./switchable-adapter.js";
