@@ -297,5 +297,5 @@ export function describeCacheClientConformance(
   });
 }
 
-export { describeVersionedCacheClientConformance } from "./versioned.js";
 export { type FaultMode, FaultyCacheClient } from "./faulty-cache-client.js";
+export { describeVersionedCacheClientConformance } from "./versioned.js";

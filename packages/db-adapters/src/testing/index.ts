@@ -33,4 +33,4 @@ export {
   DEFAULT_SIZES,
   resolveOptions,
 } from "./options.js";
-export { RefusingAdapter, type SwitchMode, SwitchableAdapter } from "./switchable-adapter.js";
+export { RefusingAdapter, SwitchableAdapter, type SwitchMode } from "./switchable-adapter.js";
