@@ -15,6 +15,7 @@ export * from "./interfaces.js";
 export * from "./interval.js";
 export * from "./options.js";
 export * from "./position-math.js";
+export * from "./price-codec.js";
 export * from "./query.js";
 export * from "./records/fill.js";
 export * from "./records/health.js";
