@@ -21,6 +21,10 @@ export class DeadlineQueue {
   #head = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #closed = false;
+  /** Calls wrapped and not yet settled or expired (exact, unlike `pending`). */
+  #active = 0;
+  /** Callers waiting for `active` to go down (deadlines in arrival order), woken one per finished call. */
+  readonly #slotWaiters: { readonly deadline: number; readonly resolve: (ok: boolean) => void }[] = [];
 
   /**
    * @param timeoutMs the limit every wrapped call gets.
@@ -43,6 +47,30 @@ export class DeadlineQueue {
     return this.#queue.length - this.#head;
   }
 
+  /** Calls wrapped that have neither settled nor expired. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /**
+   * Resolves true once fewer than `limit` calls are active (at once when they already are), false after
+   * `timeoutMs` (checked by the shared timer: no timer per waiter). Waiters are woken one per finished call,
+   * in arrival order.
+   */
+  waitForSlot(limit: number, timeoutMs: number): Promise<boolean> {
+    if (this.#active < limit) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      this.#slotWaiters.push({ deadline: performance.now() + timeoutMs, resolve });
+      if (this.#timer === null) this.#arm();
+    });
+  }
+
+  #finished(): void {
+    this.#active--;
+    const waiter = this.#slotWaiters.shift();
+    if (waiter !== undefined) waiter.resolve(true);
+  }
+
   /** True while the shared timer is armed. */
   get timerActive(): boolean {
     return this.#timer !== null;
@@ -54,13 +82,16 @@ export class DeadlineQueue {
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = { deadline: performance.now() + this.timeoutMs, reject, done: false };
       this.#queue.push(entry);
+      this.#active++;
       if (this.#timer === null) this.#arm();
       promise.then(
         (value) => {
+          if (!entry.done) this.#finished();
           entry.done = true;
           resolve(value);
         },
         (error: unknown) => {
+          if (!entry.done) this.#finished();
           entry.done = true;
           reject(error);
         },
@@ -72,6 +103,7 @@ export class DeadlineQueue {
   close(): void {
     this.#closed = true;
     this.#expire(Number.POSITIVE_INFINITY);
+    for (const w of this.#slotWaiters.splice(0)) w.resolve(false);
     this.#disarm();
   }
 
@@ -86,8 +118,11 @@ export class DeadlineQueue {
   }
 
   #tick(): void {
-    this.#expire(performance.now());
-    if (this.#head >= this.#queue.length) this.#disarm();
+    const now = performance.now();
+    this.#expire(now);
+    const waiters = this.#slotWaiters;
+    while (waiters.length > 0 && waiters[0]!.deadline <= now) waiters.shift()!.resolve(false);
+    if (this.#head >= this.#queue.length && waiters.length === 0) this.#disarm();
   }
 
   #expire(now: number): void {
@@ -98,6 +133,7 @@ export class DeadlineQueue {
       if (!entry.done) {
         if (entry.deadline > now) break;
         entry.done = true;
+        this.#finished();
         entry.reject(this.#timeoutError(this.timeoutMs));
       }
       head++;

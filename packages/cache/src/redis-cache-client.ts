@@ -105,6 +105,11 @@ export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheCl
     return this.config.socketTimeoutMs;
   }
 
+  /** Operations in flight now (at most `config.maxConnections`; more wait for a slot within their deadline). */
+  get inFlight(): number {
+    return this.#deadlines.active;
+  }
+
   /** The connection status as ioredis reports it ("ready", "reconnecting", "end" ...). */
   get status(): string {
     return this.#redis.status;
@@ -384,13 +389,27 @@ export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheCl
   }
 
   /** The synchronous fast path: connected and not closing. */
+  /** Connected, open, and fewer than `config.maxConnections` operations in flight: the call may go out now. */
   #isReady(): boolean {
-    return this.#closing === null && this.#redis.status === "ready";
+    return (
+      this.#closing === null &&
+      this.#redis.status === "ready" &&
+      this.#deadlines.active < this.config.maxConnections
+    );
   }
 
-  /** Rejects at once unless connected; before the first connection waits up to the connect timeout. */
-  #ensureReady(operation: string): Promise<void> {
-    return this.#gate.ensureReady(operation, this.#closing !== null);
+  /**
+   * Rejects at once unless connected (before the first connection waits up to the connect timeout); with
+   * `config.maxConnections` operations in flight, waits for one to finish within the operation timeout, then
+   * rejects with `CacheUnavailableError` (backpressure instead of an unbounded pile of commands).
+   */
+  async #ensureReady(operation: string): Promise<void> {
+    await this.#gate.ensureReady(operation, this.#closing !== null);
+    const limit = this.config.maxConnections;
+    if (await this.#deadlines.waitForSlot(limit, this.config.socketTimeoutMs)) return;
+    throw new CacheUnavailableError(
+      `Redis ${operation} failed: ${limit} operations already in flight (maxConnections) for ${this.config.socketTimeoutMs} ms`,
+    );
   }
 
   /** `#perNode` as one operation under one deadline. */

@@ -49,7 +49,7 @@ export const QTS_VARIABLES: readonly QtsVariable[] = Object.freeze([
   v(
     "QTS_REDIS_MAX_CONNECTIONS",
     "50",
-    "commands in flight per client before new ones wait (ioredis multiplexes one connection)",
+    "operations in flight per client (ioredis multiplexes one connection); more wait for a slot within their deadline",
   ),
   v("QTS_REDIS_SOCKET_TIMEOUT_MS", "100", "deadline of one cache operation"),
   v("QTS_REDIS_CONNECT_TIMEOUT_MS", "500", "connect timeout"),
