@@ -12,6 +12,7 @@ export {
   type StartPostgresOptions,
   startPrivatePostgres,
 } from "./postgres.js";
+export { runReadmeExample } from "./readme-example.js";
 export {
   type PrivateRedis,
   redisTestUrl,
