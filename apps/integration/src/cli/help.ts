@@ -25,7 +25,7 @@ Commands:
   health    health of every configured store and cache (exit 1 when one is down)
   migrate   apply the database schema to --db
   sync      copy Sheets into the database (SHEETS_ONLY -> DB_ONLY) and verify
-  bench     run the benchmarks (apps/integration/bench)
+  bench     run the benchmarks (apps/bench)
 
 Run \`qts <command> --help\` for a command's flags. With no flags, \`qts replay\` runs on embedded
 in-memory stores and needs no server.
@@ -111,7 +111,7 @@ ${COMMON}`,
 
 Usage: qts bench [bench flags]
 
-Runs apps/integration/bench (baseline vs project, median of repeats; results in bench/results/latest.json).
+Runs apps/bench (baseline vs project, median of repeats; results in apps/bench/results/latest.json).
 Every flag after "bench" goes to the benchmark runner; \`qts bench --help\` shows them.`,
 };
 

@@ -1,15 +1,7 @@
-/**
- * The p-th percentile (0 < p <= 100) of the samples by the nearest-rank method: the smallest sample such that
- * at least p% of the samples are <= it. NaN when there are no samples.
- */
-export function percentile(samples: ArrayLike<number>, p: number): number {
-  if (!(p > 0 && p <= 100)) throw new RangeError(`percentile must be in (0, 100] (got ${p})`);
-  const n = samples.length;
-  if (n === 0) return Number.NaN;
-  const sorted = Float64Array.from(samples).sort();
-  const rank = Math.ceil((p / 100) * n);
-  return sorted[Math.min(n, Math.max(1, rank)) - 1] as number;
-}
+import { percentile } from "@qts/bench/stats";
+
+/** The one percentile of the tree (nearest rank, p in (0, 100]), shared with the bench. */
+export { percentile };
 
 /** A growable buffer of latency samples (milliseconds). */
 export class Samples {

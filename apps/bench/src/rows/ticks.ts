@@ -5,15 +5,14 @@ import { decimalToPlain, type TickData } from "@qts/contracts";
 import type pg from "pg";
 import type { BenchContext, BenchDef } from "../context.js";
 import { makeTicks, ticksCsv } from "../data.js";
-import { comparison, measureSides, type RowResult, row, stat } from "../harness.js";
+import { measureSides } from "../measure.js";
+import { type RowResult, row } from "../row.js";
+import { comparison } from "../stats.js";
 import { oursAdapter, pgClient, psqlCopy, tablesLike } from "./pg-util.js";
 import { onPath } from "./redis-util.js";
 
 const COLUMNS = "time, symbol, price, volume, bid, ask, source";
 const ROWS_PER_INSERT = 1000;
-
-const OWN_TABLE = `(time timestamptz NOT NULL, symbol text NOT NULL, price numeric NOT NULL, volume bigint NOT NULL,
-  bid numeric, ask numeric, source text NOT NULL DEFAULT '')`;
 
 /** The best parameterised multi-row INSERT: one named prepared statement of 1000 rows, one transaction. */
 async function insertAll(c: pg.Client, table: string, ticks: readonly TickData[]): Promise<void> {
@@ -57,7 +56,6 @@ const LONG_TIMEOUT_MS = 300_000;
 /** One `appendTicks` of all the ticks with the adapter's default pool config; the outcome as a note. */
 async function defaultTimeoutAttempt(ctx: BenchContext, ticks: readonly TickData[]): Promise<string> {
   const plain = await oursAdapter(ctx, "bench_ticks_default");
-  if (typeof plain === "string") return plain;
   const t0 = performance.now();
   try {
     await plain.adapter.appendTicks(ticks);
@@ -92,25 +90,16 @@ export const ticksBench: BenchDef = {
       // A 1M-row COPY can outlast the default 5 s per-statement timeout on a loaded machine; measure with a
       // long one, and (full mode) record what the default does with one call.
       const ours = await oursAdapter(ctx, "bench_ticks_ours", { commandTimeoutMs: LONG_TIMEOUT_MS });
-      if (typeof ours !== "string" && !ctx.quick) notes.push(await defaultTimeoutAttempt(ctx, ticks));
-      let oursTable: string | null = null;
-      if (typeof ours !== "string") {
-        const found = (await tablesLike(c, ours.schema, "tick")).find((t) =>
-          ["time", "symbol", "price", "volume", "bid", "ask", "source"].every((col) =>
-            t.columns.includes(col),
-          ),
-        );
-        if (found === undefined)
-          throw new Error(`no ticks table with the TICK_FIELDS columns in ${ours.schema}`);
-        oursTable = found.table;
-        // Same columns, defaults, constraints and indexes as ours, so the baselines write the same table shape.
-        await c.query(`CREATE TABLE ${base}.ticks (LIKE ${oursTable} INCLUDING ALL)`);
-        notes.push(`baseline tables are LIKE ${found.table} INCLUDING ALL (same indexes)`);
-      } else {
-        await c.query(`CREATE TABLE ${base}.ticks ${OWN_TABLE}`);
-        await c.query(`CREATE INDEX ON ${base}.ticks (symbol, time)`);
-        notes.push(`ours not measured: ${ours}`);
-      }
+      if (!ctx.quick) notes.push(await defaultTimeoutAttempt(ctx, ticks));
+      const found = (await tablesLike(c, ours.schema, "tick")).find((t) =>
+        ["time", "symbol", "price", "volume", "bid", "ask", "source"].every((col) => t.columns.includes(col)),
+      );
+      if (found === undefined)
+        throw new Error(`no ticks table with the TICK_FIELDS columns in ${ours.schema}`);
+      const oursTable = found.table;
+      // Same columns, defaults, constraints and indexes as ours, so the baselines write the same table shape.
+      await c.query(`CREATE TABLE ${base}.ticks (LIKE ${oursTable} INCLUDING ALL)`);
+      notes.push(`baseline tables are LIKE ${oursTable} INCLUDING ALL (same indexes)`);
       const table = `${base}.ticks`;
       const timed = async (truncate: string, fn: () => Promise<unknown>): Promise<number> => {
         await c.query(`TRUNCATE ${truncate}`);
@@ -125,21 +114,11 @@ export const ticksBench: BenchDef = {
       if (hasPsql) sides.psql = () => timed(table, () => psqlCopy(url, table, COLUMNS, csvFile));
       else
         notes.push("psql is not on PATH (Debian package postgresql-client): the \\copy baseline was skipped");
-      if (typeof ours !== "string" && oursTable !== null) {
-        const t = oursTable;
-        sides.ours = () => timed(t, () => ours.adapter.appendTicks(ticks));
-      }
+      sides.ours = () => timed(oursTable, () => ours.adapter.appendTicks(ticks));
       const s = await measureSides(sides, 3, ctx.quick ? 1 : 0);
-      if (oursTable !== null) {
-        const count = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${oursTable}`);
-        notes.push(`rows in ours after the last run: ${count.rows[0]?.n} (expected ${n})`);
-      }
-      const pair = (b: number[] | undefined) =>
-        s.ours === undefined || b === undefined
-          ? b === undefined
-            ? null
-            : { baseline: stat(b) }
-          : comparison(b, s.ours);
+      const count = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${oursTable}`);
+      notes.push(`rows in ours after the last run: ${count.rows[0]?.n} (expected ${n})`);
+      const pair = (b: number[] | undefined) => (b === undefined ? null : comparison(b, s.ours!));
       const init = { title: "", unit: "rows/s", oursLabel: "TimescaleAdapter.appendTicks" } as const;
       return [
         row(

@@ -1,7 +1,8 @@
 import { applyFillToPosition, type Fill, fill, ledgerEntryFromFill, type Position } from "@qts/contracts";
 import type { BenchContext, BenchDef } from "../context.js";
-import { comparison, measureSides, type RowResult, row, stat, throughput } from "../harness.js";
-import { need } from "../ours.js";
+import { measureSides, throughput } from "../measure.js";
+import { type RowResult, row } from "../row.js";
+import { comparison, stat } from "../stats.js";
 import { oursAdapter } from "./pg-util.js";
 
 const SYMBOLS = 16;
@@ -33,8 +34,8 @@ export const applyFillBench: BenchDef = {
   async run(ctx: BenchContext): Promise<RowResult[]> {
     const n = ctx.quick ? 400 : 2000;
     const pool = { minConnections: IN_FLIGHT, maxConnections: 20 };
-    const base = need(await oursAdapter(ctx, "bench_fill_two", pool));
-    const ours = need(await oursAdapter(ctx, "bench_fill_one", pool));
+    const base = await oursAdapter(ctx, "bench_fill_two", pool);
+    const ours = await oursAdapter(ctx, "bench_fill_one", pool);
     let run = 0;
     const books = new Map<string, Position | null>();
     const twoCalls = async () => {

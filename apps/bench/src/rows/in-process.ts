@@ -3,7 +3,9 @@ import { CircuitBreaker, InMemoryCacheClient } from "@qts/cache";
 import Opossum from "opossum";
 import type { BenchContext, BenchDef } from "../context.js";
 import { priceHash, symbols } from "../data.js";
-import { comparison, measureSides, nsPerOp, type RowResult, row, stat } from "../harness.js";
+import { measureSides, nsPerOp } from "../measure.js";
+import { type RowResult, row } from "../row.js";
+import { comparison, stat } from "../stats.js";
 
 const KEYS = 1024;
 

@@ -1,8 +1,10 @@
-import { CircuitBreaker } from "@qts/cache";
+import { CircuitBreaker, RedisCacheClient } from "@qts/cache";
+import { CacheManager } from "@qts/cache-manager";
 import type { BenchContext, BenchDef } from "../context.js";
 import { symbols } from "../data.js";
-import { comparison, pairedLatencies, percentile, type RowResult, row } from "../harness.js";
-import { loadCacheManager, loadRedisCacheClient } from "../ours.js";
+import { pairedLatencies } from "../measure.js";
+import { type RowResult, row } from "../row.js";
+import { comparison, percentile } from "../stats.js";
 import { oursAdapter } from "./pg-util.js";
 import { LONG_TTLS } from "./redis-read.js";
 
@@ -25,23 +27,16 @@ export const degradedBench: BenchDef = {
         oursLabel: "CacheManager.getPosition",
         target: p === "p99" ? ({ op: "<=", value: 1.2 } as const) : null,
       }) as const;
-    const Client = await loadRedisCacheClient();
-    const Manager = await loadCacheManager();
-    const db = await oursAdapter(ctx, "bench_degraded");
-    const missing = [Client, Manager, db].find((x): x is string => typeof x === "string");
-    if (missing !== undefined) {
-      return [row({ ...init("p99"), notes: [`not measured: ${missing}`] }, null)];
-    }
-    const { adapter } = db as Exclude<typeof db, string>;
+    const { adapter } = await oursAdapter(ctx, "bench_degraded");
     const syms = symbols(N_SYMBOLS);
     for (const [i, s] of syms.entries()) await adapter.updatePosition(s, 10 + i, `${100 + i}.5`);
     const redis = await ctx.privateRedis();
-    const client = new (Client as Exclude<typeof Client, string>)({
+    const client = new RedisCacheClient({
       url: redis.url,
       namespace: `${ctx.namespace}dg:`,
     });
     const breaker = new CircuitBreaker({ failureThreshold: 5, recoveryTimeoutMs: 3_600_000 });
-    const manager = new (Manager as Exclude<typeof Manager, string>)(client, adapter, {
+    const manager = new CacheManager(client, adapter, {
       breaker,
       ttlOverridesMs: LONG_TTLS,
       metricsIntervalMs: 3_600_000,
@@ -73,10 +68,10 @@ export const degradedBench: BenchDef = {
           async (i) => count(await adapter.fetchPosition(syms[i % N_SYMBOLS]!)),
           async (i) => count(await manager.getPosition(syms[i % N_SYMBOLS]!)),
         );
-        p50.b.push(percentile(l.a, 0.5));
-        p99.b.push(percentile(l.a, 0.99));
-        p50.o.push(percentile(l.b, 0.5));
-        p99.o.push(percentile(l.b, 0.99));
+        p50.b.push(percentile(l.a, 50));
+        p99.b.push(percentile(l.a, 99));
+        p50.o.push(percentile(l.b, 50));
+        p99.o.push(percentile(l.b, 99));
       };
       await sample();
       p50.b.length = p50.o.length = p99.b.length = p99.o.length = 0;
@@ -91,7 +86,7 @@ export const degradedBench: BenchDef = {
         row(init("p50"), comparison(p50.b, p50.o)),
       ];
     } finally {
-      await manager.close?.();
+      await manager.close();
       await client.close().catch(() => undefined);
     }
   },

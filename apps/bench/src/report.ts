@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { formatFigure, formatMet, formatRatio, formatTarget, type RowResult } from "./harness.js";
+import { formatMet, formatRatio, formatStat, formatTarget } from "./format.js";
+import type { RowResult } from "./row.js";
 
 export interface BenchReport {
   readonly startedAt: string;
@@ -38,9 +39,7 @@ export function markdownTable(report: BenchReport): string {
   ];
   for (const r of report.rows) {
     const fig = (s: RowResult["baseline"], label: string): string =>
-      s === null
-        ? "—"
-        : `${label}: ${formatFigure(s.median, r.unit)} [${formatFigure(s.min, r.unit)}..${formatFigure(s.max, r.unit)}]`;
+      s === null ? "—" : `${label}: ${formatStat(s, r.unit)}`;
     lines.push(
       `| ${cell(r.name)} | ${cell(fig(r.baseline, r.baselineLabel))} | ${cell(fig(r.ours, r.oursLabel))} | ` +
         `${formatRatio(r.ratio)} | ${formatTarget(r.target)} | ${formatMet(r)} |`,

@@ -1,16 +1,9 @@
-import { isVersionedCacheClient } from "@qts/contracts";
+import { RedisCacheClient } from "@qts/cache";
 import type { BenchContext, BenchDef } from "../context.js";
 import { symbols } from "../data.js";
-import {
-  comparison,
-  pairedCallsPerSec,
-  type RowInit,
-  type RowResult,
-  row,
-  skippedRow,
-  throughput,
-} from "../harness.js";
-import { loadRedisCacheClient } from "../ours.js";
+import { pairedCallsPerSec, throughput } from "../measure.js";
+import { type RowInit, type RowResult, row } from "../row.js";
+import { comparison } from "../stats.js";
 import { rawRedis } from "./redis-util.js";
 
 const N_KEYS = 1000;
@@ -57,14 +50,7 @@ export const versionedBench: BenchDef = {
       target: inFlight === 1 ? null : { op: ">=", value: 0.9 },
       notes,
     });
-    const Client = await loadRedisCacheClient();
-    if (typeof Client === "string") return [skippedRow(init(64, 0), Client), skippedRow(init(1, 0), Client)];
-    const client = new Client({ url, namespace: ns, socketTimeoutMs: 2000 });
-    if (!isVersionedCacheClient(client)) {
-      await client.close();
-      const why = "RedisCacheClient has no setIfNewer yet";
-      return [skippedRow(init(64, 0), why), skippedRow(init(1, 0), why)];
-    }
+    const client = new RedisCacheClient({ url, namespace: ns, socketTimeoutMs: 2000 });
     const raw = rawRedis(url);
     let version = 0;
     let rejected = 0;

@@ -2,10 +2,10 @@ import { execFile } from "node:child_process";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
+import { TimescaleAdapter, type TimescaleAdapterOptions } from "@qts/db-adapters";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { BenchContext } from "../context.js";
-import { loadTimescaleAdapter, type TimescaleAdapterLike } from "../ours.js";
 
 const run = promisify(execFile);
 
@@ -27,16 +27,18 @@ export async function psqlCopy(url: string, table: string, columns: string, file
   await run("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", cmd], { maxBuffer: 1 << 20 });
 }
 
-/** A migrated TimescaleAdapter on a fresh schema (closed at the end of the run), or why there is none. */
+/** A migrated TimescaleAdapter on a fresh schema (closed at the end of the run). */
 export async function oursAdapter(
   ctx: BenchContext,
   prefix: string,
-  pool?: Record<string, number>,
-): Promise<{ adapter: TimescaleAdapterLike; schema: string } | string> {
-  const Adapter = await loadTimescaleAdapter();
-  if (typeof Adapter === "string") return Adapter;
+  pool?: TimescaleAdapterOptions["pool"],
+): Promise<{ adapter: TimescaleAdapter; schema: string }> {
   const schema = await ctx.pgSchema(prefix);
-  const adapter = new Adapter({ dsn: await ctx.pgUrl(), schema, ...(pool === undefined ? {} : { pool }) });
+  const adapter = new TimescaleAdapter({
+    dsn: await ctx.pgUrl(),
+    schema,
+    ...(pool === undefined ? {} : { pool }),
+  });
   ctx.defer(() => adapter.close());
   await adapter.migrate();
   return { adapter, schema };

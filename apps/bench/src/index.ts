@@ -1,28 +1,32 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type BenchDef, createContext } from "./context.js";
-import { printRow, type RowResult, skippedRow } from "./harness.js";
+import { printRow } from "./format.js";
 import { type BenchReport, machineInfo, writeReport } from "./report.js";
+import { type RowResult, skippedRow } from "./row.js";
 import { ALL_BENCHES } from "./rows/index.js";
 
-export type { RowResult, Stat, Target } from "./harness.js";
+export type { BenchContext, BenchDef } from "./context.js";
 export type { BenchReport } from "./report.js";
+export type { RowInit, RowResult, Target, Unit } from "./row.js";
 export { ALL_BENCHES } from "./rows/index.js";
+export { type Comparison, comparison, percentile, type Stat, stat } from "./stats.js";
 
 const USAGE = `usage: qts bench [--quick] [--only <name>[,<name>...]] [--out <dir>] [--list]
 
 Measures the hot paths against baselines in the same run and writes
-bench/results/latest.json and latest.md. Targets are reported, never enforced.
+apps/bench/results/latest.json and latest.md. Targets are reported, never enforced.
 
   --quick        smaller sizes and fewer repeats (the whole run in under two minutes)
   --only NAME    run only these benchmarks (see --list); a row id like getmany.pipeline selects getmany
-  --out DIR      write the results there instead of apps/integration/bench/results
+  --out DIR      write the results there instead of apps/bench/results
   --list         print the benchmark names and exit
 
 Services: QTS_TEST_REDIS_URL / QTS_TEST_PG_URL when set, otherwise private throwaway
 redis-server and PostgreSQL instances (stopped at the end).`;
 
-const DEFAULT_OUT = fileURLToPath(new URL("../../bench/results/", import.meta.url));
+/** apps/bench/results, from apps/bench/dist/index.js. */
+const DEFAULT_OUT = fileURLToPath(new URL("../results/", import.meta.url));
 
 function select(only: readonly string[]): BenchDef[] | string {
   if (only.length === 0) return [...ALL_BENCHES];
@@ -112,15 +116,4 @@ export async function runBench(argv: string[]): Promise<number> {
       `targets missed: ${missed.length === 0 ? "none" : missed.join(", ")}`,
   );
   return failed ? 1 : 0;
-}
-
-// Run directly: `node apps/integration/dist/bench/index.js --quick`.
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  runBench(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
 }

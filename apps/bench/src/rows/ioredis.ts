@@ -1,7 +1,9 @@
 import { Redis as Redis6 } from "ioredis6";
 import type { BenchContext, BenchDef } from "../context.js";
 import { priceHash, symbols } from "../data.js";
-import { comparison, pairedCallsPerSec, type RowResult, row, stat } from "../harness.js";
+import { pairedCallsPerSec } from "../measure.js";
+import { type RowResult, row } from "../row.js";
+import { comparison, stat } from "../stats.js";
 import { closeRedis, populate, rawRedis } from "./redis-util.js";
 
 const N_KEYS = 1000;

@@ -7,6 +7,7 @@ import {
   uniqueNamespace,
 } from "@qts/testkit";
 import { Redis } from "ioredis";
+import type { RowResult } from "./row.js";
 
 /**
  * What every row gets: the run mode and the services, started lazily and shared by baseline and ours.
@@ -120,5 +121,5 @@ export interface BenchDef {
   /** `--only` selects by this name. */
   readonly name: string;
   readonly title: string;
-  run(ctx: BenchContext): Promise<import("./harness.js").RowResult[]>;
+  run(ctx: BenchContext): Promise<RowResult[]>;
 }
