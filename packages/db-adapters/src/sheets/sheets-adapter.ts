@@ -31,9 +31,20 @@ import {
 } from "@qts/contracts";
 import { compareStrings, validateAll } from "../memory-adapter.js";
 import { makeAuth, makeSheetsApi, type SheetsApi, type SheetsAuth } from "./client.js";
-import { InvalidRowReporter, type SheetRow, type SheetsRowWarning } from "./invalid-rows.js";
+import {
+  affecting,
+  type BadRow,
+  badRowsError,
+  decodeRows,
+  describeBadRows,
+  duplicateIds,
+  InvalidRowReporter,
+  type SheetRow,
+  type SheetsRowWarning,
+} from "./invalid-rows.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import {
+  type ApiCell,
   cellText,
   dataRange,
   isBlankRow,
@@ -115,25 +126,24 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     this.#api = makeSheetsApi(this.spreadsheetId, auth, options.rootUrl || undefined);
   }
 
-  /** Requests, retries and undecodable rows seen so far. */
-  get stats(): { attempts: number; retries: number; failures: number; invalidRows: number } {
-    return { ...this.#stats, invalidRows: this.#rows.count };
+  /** Requests and retries so far. */
+  get stats(): { attempts: number; retries: number; failures: number } {
+    return { ...this.#stats };
   }
 
   async fetchPositions(): Promise<Position[]> {
     this.#checkOpen();
-    const rows = await this.#read("fetchPositions", "positions");
+    const positions = await this.#decoded("fetchPositions", "positions", null, parsePosition);
     const bySymbol = new Map<string, Position>();
-    for (const p of this.#rows.decode(this.tabs.positions, rows, parsePosition))
-      if (!bySymbol.has(p.symbol)) bySymbol.set(p.symbol, p);
+    for (const p of positions) if (!bySymbol.has(p.symbol)) bySymbol.set(p.symbol, p);
     return [...bySymbol.values()].sort((a, b) => compareStrings(a.symbol, b.symbol));
   }
 
   async fetchPosition(symbol: string): Promise<Position | null> {
     const sym = validateSymbol(symbol);
     this.#checkOpen();
-    const rows = await this.#read("fetchPosition", "positions");
-    return this.#rows.decode(this.tabs.positions, rows, parsePosition).find((p) => p.symbol === sym) ?? null;
+    const positions = await this.#decoded("fetchPosition", "positions", sym, parsePosition);
+    return positions.find((p) => p.symbol === sym) ?? null;
   }
 
   async updatePosition(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean> {
@@ -206,11 +216,10 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {
     const q = normalizeLedgerQuery(query);
     this.#checkOpen();
-    const rows = await this.#read("fetchLedger", "ledger");
+    const entries = await this.#decoded("fetchLedger", "ledger", q.symbol, parseLedger);
     const start = q.start?.getTime() ?? Number.NEGATIVE_INFINITY;
     const end = q.end?.getTime() ?? Number.POSITIVE_INFINITY;
-    return this.#rows
-      .decode(this.tabs.ledger, rows, parseLedger)
+    return entries
       .filter((e) => {
         const t = e.timestamp.getTime();
         return (q.symbol === null || e.symbol === q.symbol) && t >= start && t < end;
@@ -224,10 +233,10 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const range = validateTimeRange(start, end);
     const iv = validateInterval(interval);
     this.#checkOpen();
-    const rows = await this.#read("fetchOhlcv", "ohlcv");
+    const decoded = await this.#decoded("fetchOhlcv", "ohlcv", sym, parseOhlcv);
     // interval → time → bar for this symbol; a later row with the same key wins (as an upsert would).
     const index = new Map<Interval, Map<number, OHLCV>>();
-    for (const { bar, interval: barIv } of this.#rows.decode(this.tabs.ohlcv, rows, parseOhlcv)) {
+    for (const { bar, interval: barIv } of decoded) {
       if (bar.symbol !== sym) continue;
       let byTime = index.get(barIv);
       if (!byTime) index.set(barIv, (byTime = new Map()));
@@ -251,11 +260,10 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const sym = validateSymbol(symbol);
     const range = validateTimeRange(start, end);
     this.#checkOpen();
-    const rows = await this.#read("fetchTickData", "ticks");
+    const ticks = await this.#decoded("fetchTickData", "ticks", sym, parseTick);
     const s = range.start.getTime();
     const e = range.end.getTime();
-    return this.#rows
-      .decode(this.tabs.ticks, rows, parseTick)
+    return ticks
       .filter((t) => t.symbol === sym && t.time.getTime() >= s && t.time.getTime() < e)
       .sort((a, b) => a.time.getTime() - b.time.getTime());
   }
@@ -317,38 +325,46 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     return valid.length;
   }
 
+  /**
+   * One `spreadsheets.get` and one `values.batchGet` of every tab that exists: unhealthy when unreachable or
+   * when any row cannot be read (the rows are listed in `error`).
+   */
   async healthCheck(): Promise<HealthStatus> {
     const started = performance.now();
     const details: Record<string, string | number | boolean> = {
       spreadsheetId: this.spreadsheetId,
-      invalidRows: this.#rows.count,
       retries: this.#stats.retries,
     };
-    const last = this.#rows.last;
-    if (last !== undefined) details.lastInvalidRow = last;
-    if (this.#closed) {
-      return healthStatus({ healthy: false, source: this.name, error: "adapter is closed", details });
-    }
-    try {
-      const options = { ...this.#retry, deadlineMs: Math.min(this.#retry.deadlineMs, 5000) };
-      await withRetry("healthCheck", this.name, options, this.#stats, (_a, t) => this.#api.getTabs(t));
-      // Reachable, so healthy; skipped rows are still worth a human's attention.
-      const error = last === undefined ? "" : `${this.#rows.count} undecodable row(s) skipped; last: ${last}`;
-      return healthStatus({
-        healthy: true,
+    const unhealthy = (error: string) =>
+      healthStatus({
+        healthy: false,
         source: this.name,
         latencyMs: performance.now() - started,
         error,
         details,
       });
-    } catch (error) {
+    if (this.#closed) return unhealthy("adapter is closed");
+    try {
+      const options = { ...this.#retry, deadlineMs: Math.min(this.#retry.deadlineMs, 5000) };
+      const bad = await withRetry("healthCheck", this.name, options, this.#stats, async (_a, t) => {
+        const present = new Set((await this.#api.getTabs(t)).map((tab) => tab.title));
+        const kinds = TAB_KINDS.filter((k) => present.has(this.tabs[k]));
+        const data = await this.#api.batchGet(
+          kinds.map((k) => dataRange(k, this.tabs[k])),
+          t,
+        );
+        return kinds.flatMap((k, i) => this.#decode(k, toSheetRows(data[i] ?? [])).bad);
+      });
+      details.invalidRows = bad.length;
+      if (bad.length > 0) return unhealthy(`${bad.length} row(s) cannot be read: ${describeBadRows(bad)}`);
       return healthStatus({
-        healthy: false,
+        healthy: true,
         source: this.name,
         latencyMs: performance.now() - started,
-        error: error instanceof Error ? error.message : String(error),
         details,
       });
+    } catch (error) {
+      return unhealthy(error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -370,11 +386,39 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const [rows = []] = await withRetry(what, this.name, this.#retry, this.#stats, (_a, t) =>
       this.#api.batchGet([dataRange(kind, this.tabs[kind])], t),
     );
-    const out: SheetRow[] = [];
-    rows.forEach((cells, i) => {
-      if (!isBlankRow(cells)) out.push({ row: i + 2, cells });
-    });
-    return out;
+    return toSheetRows(rows);
+  }
+
+  /** Every record of a tab; rejects when a row the read of `symbol` (null: every symbol) depends on is bad. */
+  async #decoded<T>(what: string, kind: TabKind, symbol: string | null, parse: (c: readonly ApiCell[]) => T) {
+    const { records, bad } = this.#decode(kind, await this.#read(what, kind), parse);
+    const blocking = affecting(bad, symbol);
+    if (blocking.length > 0) throw badRowsError(this.name, what, blocking);
+    return records.map((r) => r.value);
+  }
+
+  #decode<T>(kind: TabKind, rows: readonly SheetRow[], parse?: (c: readonly ApiCell[]) => T) {
+    const tab = this.tabs[kind];
+    const decoded = decodeRows(
+      tab,
+      rows,
+      SYMBOL_COLUMN[kind],
+      parse ?? (PARSERS[kind] as (c: readonly ApiCell[]) => T),
+    );
+    const bad: BadRow[] = [...decoded.bad];
+    if (kind === "ledger") {
+      const cells = new Map(rows.map((r) => [r.row, r.cells]));
+      bad.push(
+        ...duplicateIds(
+          tab,
+          decoded.records as { row: number; value: LedgerEntry }[],
+          (r) => cells.get(r) ?? [],
+        ),
+      );
+    }
+    this.#rows.report(bad);
+    const badRows = new Set(bad.map((b) => b.row));
+    return { records: decoded.records.filter((r) => !badRows.has(r.row)), bad };
   }
 
   /** One retried logical write, serialized with the other writes to the same tab. */
@@ -407,6 +451,23 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     if (this.#closed)
       throw new DataSourceUnavailableError(`${this.name} adapter is closed`, { source: this.name });
   }
+}
+
+const SYMBOL_COLUMN: Readonly<Record<TabKind, number>> = { positions: 0, ledger: 2, ohlcv: 1, ticks: 1 };
+const PARSERS: Readonly<Record<TabKind, (cells: readonly ApiCell[]) => unknown>> = {
+  positions: parsePosition,
+  ledger: parseLedger,
+  ohlcv: parseOhlcv,
+  ticks: parseTick,
+};
+
+/** Data rows (sheet row 2 on) with their row numbers, fully blank rows dropped. */
+function toSheetRows(rows: readonly (readonly ApiCell[])[]): SheetRow[] {
+  const out: SheetRow[] = [];
+  rows.forEach((cells, i) => {
+    if (!isBlankRow(cells)) out.push({ row: i + 2, cells });
+  });
+  return out;
 }
 
 function barKey(symbol: string, ms: number): string {
