@@ -135,7 +135,9 @@ describe("GoogleSheetsAdapter layout", () => {
     expect((await a.fetchPosition("AAPL"))?.qty.eq(10)).toBe(true); // other symbols are unaffected
     const one = await a.fetchPosition("TSLA").catch((e: unknown) => e);
     expect(one).toBeInstanceOf(DataSourceError);
-    expect((one as Error).message).toMatch(/fetchPosition: 1 row\(s\) cannot be read.*tab "positions" row 4 \(Invalid qty/);
+    expect((one as Error).message).toMatch(
+      /fetchPosition: 1 row\(s\) cannot be read.*tab "positions" row 4 \(Invalid qty/,
+    );
     expect((one as Error).message).not.toMatch(/row 5/);
     const all = await a.fetchPositions().catch((e: unknown) => e);
     expect(all).toBeInstanceOf(DataSourceError);
@@ -145,7 +147,10 @@ describe("GoogleSheetsAdapter layout", () => {
     expect(health.healthy).toBe(false);
     expect(health.details?.invalidRows).toBe(2);
     expect(health.error).toMatch(/2 row\(s\) cannot be read: tab "positions" row 4 \(Invalid qty.*row 5/);
-    emu.setValues(id, "positions!B4:C5", [["7", "200"], ["3", "1"]]); // fixed by hand
+    emu.setValues(id, "positions!B4:C5", [
+      ["7", "200"],
+      ["3", "1"],
+    ]); // fixed by hand
     expect((await a.healthCheck()).healthy).toBe(true);
     expect((await a.fetchPositions()).map((p) => p.symbol)).toEqual(["AAPL", "MSFT", "NVDA", "TSLA"]);
   });

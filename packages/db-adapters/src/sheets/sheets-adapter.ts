@@ -61,6 +61,7 @@ import {
   tickRow,
 } from "./layout.js";
 import { DEFAULT_RETRY, isAmbiguous, type RetryOptions, type RetryStats, withRetry } from "./retry.js";
+import { fatalHttpError } from "./errors.js";
 import { prepareTabs } from "./tabs.js";
 
 export interface GoogleSheetsAdapterOptions {
@@ -123,7 +124,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
         ((w) => process.emitWarning(`${w.tab}!${w.row}: ${w.message}`, { code: "QTS_SHEETS_INVALID_ROW" })),
     );
     const auth = makeAuth(options.auth, options.keyFile || undefined);
-    this.#api = makeSheetsApi(this.spreadsheetId, auth, options.rootUrl || undefined);
+    this.#api = makeSheetsApi(this.spreadsheetId, auth, options.rootUrl || undefined, this.name);
   }
 
   /** Requests and retries so far. */
@@ -346,7 +347,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     if (this.#closed) return unhealthy("adapter is closed");
     try {
       const options = { ...this.#retry, deadlineMs: Math.min(this.#retry.deadlineMs, 5000) };
-      const bad = await withRetry("healthCheck", this.name, options, this.#stats, async (_a, t) => {
+      const bad = await this.#withRetry("healthCheck", options, async (_a, t) => {
         const present = new Set((await this.#api.getTabs(t)).map((tab) => tab.title));
         const kinds = TAB_KINDS.filter((k) => present.has(this.tabs[k]));
         const data = await this.#api.batchGet(
@@ -383,7 +384,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   /** One retried logical read of a tab's data rows (blank rows dropped). */
   async #read(what: string, kind: TabKind): Promise<SheetRow[]> {
     await this.#ensureTabs();
-    const [rows = []] = await withRetry(what, this.name, this.#retry, this.#stats, (_a, t) =>
+    const [rows = []] = await this.#withRetry(what, this.#retry, (_a, t) =>
       this.#api.batchGet([dataRange(kind, this.tabs[kind])], t),
     );
     return toSheetRows(rows);
@@ -429,15 +430,26 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   ): Promise<T> {
     return this.#queue.run(kind, async () => {
       await this.#ensureTabs();
-      return withRetry(what, this.name, this.#retry, this.#stats, (attempt, timeoutMs, previousError) =>
+      return this.#withRetry(what, this.#retry, (attempt, timeoutMs, previousError) =>
         op(timeoutMs, attempt, previousError),
       );
     });
   }
 
+  /** The one retry loop (see retry.ts); errors retrying cannot fix say what to change. */
+  #withRetry<T>(
+    what: string,
+    options: RetryOptions,
+    op: (attempt: number, timeoutMs: number, previousError: unknown) => Promise<T>,
+  ): Promise<T> {
+    return withRetry(what, this.name, options, this.#stats, op, (error) =>
+      fatalHttpError(this.name, what, this.spreadsheetId, error),
+    );
+  }
+
   #ensureTabs(): Promise<void> {
     if (!this.#ready) {
-      this.#ready = withRetry("prepare tabs", this.name, this.#retry, this.#stats, (_a, t) =>
+      this.#ready = this.#withRetry("prepare tabs", this.#retry, (_a, t) =>
         prepareTabs(this.#api, this.tabs, this.name, t),
       );
       this.#ready.catch(() => {
