@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { DataSourceError, DataSourceUnavailableError } from "@qts/contracts";
 import type { SheetsEmulator } from "@qts/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OAuth2Client } from "google-auth-library";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GoogleSheetsAdapter } from "../src/index.js";
 import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
 

@@ -6,7 +6,6 @@ import {
   DataSourceUnavailableError,
   DEFAULT_SHEETS_TABS,
   type Decimal,
-  decimalToPlain,
   finerIntervals,
   type HealthStatus,
   healthStatus,
@@ -31,6 +30,7 @@ import {
 } from "@qts/contracts";
 import { compareStrings, validateAll } from "../memory-adapter.js";
 import { makeAuth, makeSheetsApi, type SheetsApi, type SheetsAuth } from "./client.js";
+import { fatalHttpError } from "./errors.js";
 import {
   affecting,
   type BadRow,
@@ -42,27 +42,22 @@ import {
   type SheetRow,
   type SheetsRowWarning,
 } from "./invalid-rows.js";
-import { KeyedQueue } from "./keyed-queue.js";
 import {
   type ApiCell,
-  cellText,
   dataRange,
   isBlankRow,
-  ledgerRow,
-  ohlcvRow,
   parseLedger,
   parseOhlcv,
   parsePosition,
   parseTick,
-  positionRow,
   TAB_KINDS,
   type TabKind,
-  tabRange,
-  tickRow,
 } from "./layout.js";
-import { DEFAULT_RETRY, isAmbiguous, type RetryOptions, type RetryStats, withRetry } from "./retry.js";
-import { fatalHttpError } from "./errors.js";
+import { pacedApi, QuotaPacer } from "./pacer.js";
+import { DEFAULT_RETRY, type RetryOptions, type RetryStats, withRetry } from "./retry.js";
+import { TabSnapshots } from "./snapshot.js";
 import { prepareTabs } from "./tabs.js";
+import { SheetsWriters } from "./writers.js";
 
 export interface GoogleSheetsAdapterOptions {
   spreadsheetId: string;
@@ -82,15 +77,23 @@ export interface GoogleSheetsAdapterOptions {
   onWarning?: ((warning: SheetsRowWarning) => void) | undefined;
   /** Rows per append/update request for bulk writes (default 5000). */
   maxRowsPerRequest?: number | undefined;
+  /** Write requests per minute to this spreadsheet (default 60, Google's per-user quota); writes are paced to it. */
+  writeRequestsPerMinute?: number | undefined;
+  /** Reads are served from a per-tab snapshot at most this old (default 1000 ms). */
+  snapshotMaxAgeMs?: number | undefined;
+  /**
+   * After a write request got no answer (timeout, reset), how long it may still be applied by Google: the
+   * adapter looks for it only after that, then writes what is missing (default: `retry.requestTimeoutMs`).
+   */
+  lateWriteWindowMs?: number | undefined;
 }
 
 /**
  * `DataSourceAdapter` over a Google spreadsheet: one tab per record kind with a header row, created on
- * first use. Reads use `values.batchGet`, ledger rows `values.append`, position upserts `values.batchUpdate`;
- * every write uses `valueInputOption: "RAW"`, so nothing a cell holds is ever parsed as a formula. Writes are
- * serialized per tab inside the adapter (ledger ids are max(id)+1); every logical operation is retried as a
- * whole (re-reading what it depends on) on 429/5xx/network errors, with truncated exponential backoff and
- * full jitter inside a deadline, then rejects with `DataSourceUnavailableError`.
+ * first use. Writes are queued per tab and flushed together (one `values.append` and/or one
+ * `values.batchUpdate` per tab per flush, `valueInputOption: "RAW"`), paced to the write quota; each resolves
+ * once Google acknowledged it. Reads are served from per-tab snapshots (one `values.batchGet` per tab at most
+ * every `snapshotMaxAgeMs`, patched by our own writes). Retries: see `retry.ts` (429/5xx/network only).
  */
 export class GoogleSheetsAdapter implements DataSourceAdapter {
   readonly name: string;
@@ -99,10 +102,12 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   readonly #api: SheetsApi;
   readonly #retry: RetryOptions;
   readonly #stats: RetryStats = { attempts: 0, retries: 0, failures: 0 };
-  readonly #queue = new KeyedQueue();
-  readonly #clock: Clock;
-  readonly #chunk: number;
   readonly #rows: InvalidRowReporter;
+  readonly #snapshots: TabSnapshots;
+  readonly #writers: SheetsWriters;
+  readonly #maxAgeMs: number;
+  readonly #pacer: QuotaPacer;
+  #writeRequests = 0;
   #ready: Promise<void> | null = null;
   #closed = false;
 
@@ -117,19 +122,35 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     if (titles.size !== TAB_KINDS.length)
       throw new ValidationError("tabs", this.tabs, "tab names must be distinct");
     this.#retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}) };
-    this.#clock = options.clock ?? systemClock;
-    this.#chunk = options.maxRowsPerRequest ?? 5000;
+    this.#maxAgeMs = options.snapshotMaxAgeMs ?? 1000;
+    this.#pacer = new QuotaPacer(options.writeRequestsPerMinute ?? 60);
     this.#rows = new InvalidRowReporter(
       options.onWarning ??
         ((w) => process.emitWarning(`${w.tab}!${w.row}: ${w.message}`, { code: "QTS_SHEETS_INVALID_ROW" })),
     );
     const auth = makeAuth(options.auth, options.keyFile || undefined);
-    this.#api = makeSheetsApi(this.spreadsheetId, auth, options.rootUrl || undefined, this.name);
+    const api = makeSheetsApi(this.spreadsheetId, auth, options.rootUrl || undefined, this.name);
+    this.#api = pacedApi(api, this.#pacer, () => this.#writeRequests++);
+    this.#snapshots = new TabSnapshots((kind) => this.#download(kind));
+    this.#writers = new SheetsWriters({
+      api: this.#api,
+      tabs: this.tabs,
+      snapshots: this.#snapshots,
+      clock: options.clock ?? systemClock,
+      chunk: options.maxRowsPerRequest ?? 5000,
+      maxAgeMs: this.#maxAgeMs,
+      lateWriteWindowMs: options.lateWriteWindowMs ?? this.#retry.requestTimeoutMs,
+      ready: () => this.#pacer.ready(),
+      write: async (what, attempt) => {
+        await this.#ensureTabs();
+        await this.#withRetry(what, this.#retry, attempt);
+      },
+    });
   }
 
-  /** Requests and retries so far. */
-  get stats(): { attempts: number; retries: number; failures: number } {
-    return { ...this.#stats };
+  /** Logical attempts, retries, failures, and write requests sent so far. */
+  get stats(): { attempts: number; retries: number; failures: number; writeRequests: number } {
+    return { ...this.#stats, writeRequests: this.#writeRequests };
   }
 
   async fetchPositions(): Promise<Position[]> {
@@ -150,26 +171,11 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   async updatePosition(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean> {
     const u = positionUpdate(symbol, qty, avgPrice);
     this.#checkOpen();
-    return this.#write("updatePosition", "positions", async (timeoutMs) => {
-      const updatedAt = new Date(this.#clock.now()).toISOString();
-      const r = await this.#findPositionRow(u.symbol, timeoutMs);
-      const tab = this.tabs.positions;
-      if (r === null) {
-        const row = positionRow(position({ ...u, updatedAt }));
-        await this.#api.append(tabRange(tab, "A:H"), [row], timeoutMs);
-      } else {
-        await this.#api.batchUpdate(
-          [
-            {
-              range: tabRange(tab, `B${r}:C${r}`),
-              values: [[decimalToPlain(u.qty), decimalToPlain(u.avgPrice)]],
-            },
-            { range: tabRange(tab, `H${r}`), values: [[updatedAt]] },
-          ],
-          timeoutMs,
-        );
-      }
-      return true;
+    return this.#writers.positions.push({
+      kind: "update",
+      symbol: u.symbol,
+      qty: u.qty,
+      avgPrice: u.avgPrice,
     });
   }
 
@@ -177,41 +183,13 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   async putPosition(p: Position): Promise<boolean> {
     const valid = position(p);
     this.#checkOpen();
-    return this.#write("putPosition", "positions", async (timeoutMs) => {
-      const r = await this.#findPositionRow(valid.symbol, timeoutMs);
-      const tab = this.tabs.positions;
-      if (r === null) await this.#api.append(tabRange(tab, "A:H"), [positionRow(valid)], timeoutMs);
-      else
-        await this.#api.batchUpdate(
-          [{ range: tabRange(tab, `A${r}:H${r}`), values: [positionRow(valid)] }],
-          timeoutMs,
-        );
-      return true;
-    });
+    return this.#writers.positions.push({ kind: "put", position: valid });
   }
 
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const valid = ledgerEntry({ ...entry, id: null });
     this.#checkOpen();
-    let assigned: string[] | null = null;
-    return this.#write("appendLedger", "ledger", async (timeoutMs, attempt, previousError) => {
-      const tab = this.tabs.ledger;
-      if (assigned && attempt > 0 && isAmbiguous(previousError)) {
-        // The previous append may have landed: the row with our id and content is proof.
-        const [rows = []] = await this.#api.batchGet([dataRange("ledger", tab)], timeoutMs);
-        const mine = assigned;
-        if (rows.some((row) => mine.every((v, i) => cellText(row[i]) === v))) return true;
-      }
-      const [ids = []] = await this.#api.batchGet([tabRange(tab, "A2:A")], timeoutMs);
-      let max = 0;
-      for (const [cell] of ids) {
-        const text = cellText(cell).trim();
-        if (/^\d+$/.test(text)) max = Math.max(max, Number(text));
-      }
-      assigned = ledgerRow(ledgerEntry({ ...valid, id: max + 1 }));
-      await this.#api.append(tabRange(tab, "A:K"), [assigned], timeoutMs);
-      return true;
-    });
+    return this.#writers.ledger.push(valid);
   }
 
   async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {
@@ -274,56 +252,14 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const valid = validateAll(bars, "bars", ohlcv);
     this.#checkOpen();
     if (valid.length === 0) return 0;
-    const latest = new Map<string, OHLCV>();
-    for (const bar of valid) latest.set(barKey(bar.symbol, bar.time.getTime()), bar);
-    await this.#write("appendOhlcv", "ohlcv", async (timeoutMs) => {
-      const tab = this.tabs.ohlcv;
-      const [rows = []] = await this.#api.batchGet([dataRange("ohlcv", tab)], timeoutMs);
-      const existing = new Map<string, number>();
-      rows.forEach((row, i) => {
-        if (cellText(row[7]).trim() !== iv) return;
-        const ms = Date.parse(cellText(row[0]));
-        if (!Number.isNaN(ms)) existing.set(barKey(cellText(row[1]).trim(), ms), i + 2);
-      });
-      const updates: { range: string; values: string[][] }[] = [];
-      const appends: string[][] = [];
-      for (const [key, bar] of latest) {
-        const r = existing.get(key);
-        if (r === undefined) appends.push(ohlcvRow(bar, iv));
-        else updates.push({ range: tabRange(tab, `A${r}:H${r}`), values: [ohlcvRow(bar, iv)] });
-      }
-      for (const part of chunks(updates, this.#chunk)) await this.#api.batchUpdate(part, timeoutMs);
-      for (const part of chunks(appends, this.#chunk))
-        await this.#api.append(tabRange(tab, "A:H"), part, timeoutMs);
-      return true;
-    });
-    return valid.length;
+    return this.#writers.bars.push({ bars: valid, interval: iv });
   }
 
   async appendTicks(ticks: readonly TickData[]): Promise<number> {
     const valid = validateAll(ticks, "ticks", tick);
     this.#checkOpen();
     if (valid.length === 0) return 0;
-    const parts = chunks(valid.map(tickRow), this.#chunk);
-    let done = 0;
-    await this.#write("appendTicks", "ticks", async (timeoutMs, attempt, previousError) => {
-      const tab = this.tabs.ticks;
-      if (attempt > 0 && isAmbiguous(previousError) && done < parts.length) {
-        // The chunk in flight may have landed: if the tab ends with exactly those rows, count it as written.
-        const [rows = []] = await this.#api.batchGet([dataRange("ticks", tab)], timeoutMs);
-        const part = parts[done] ?? [];
-        const tail = rows.slice(-part.length);
-        if (
-          tail.length === part.length &&
-          part.every((r, i) => r.every((v, j) => cellText(tail[i]?.[j]) === v))
-        )
-          done++;
-      }
-      for (; done < parts.length; done++)
-        await this.#api.append(tabRange(tab, "A:G"), parts[done] ?? [], timeoutMs);
-      return true;
-    });
-    return valid.length;
+    return this.#writers.ticks.push(valid);
   }
 
   /**
@@ -372,22 +308,22 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   /** Waits for the writes already queued, then refuses new calls. */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#queue.idle();
+    await this.#writers.idle();
   }
 
-  async #findPositionRow(symbol: string, timeoutMs: number): Promise<number | null> {
-    const [cells = []] = await this.#api.batchGet([tabRange(this.tabs.positions, "A2:A")], timeoutMs);
-    const i = cells.findIndex(([cell]) => cellText(cell).trim() === symbol);
-    return i === -1 ? null : i + 2;
-  }
-
-  /** One retried logical read of a tab's data rows (blank rows dropped). */
-  async #read(what: string, kind: TabKind): Promise<SheetRow[]> {
+  /** A tab's data rows from its snapshot (refreshed when older than `snapshotMaxAgeMs`), blank rows dropped. */
+  async #read(_what: string, kind: TabKind): Promise<SheetRow[]> {
     await this.#ensureTabs();
-    const [rows = []] = await this.#withRetry(what, this.#retry, (_a, t) =>
+    return toSheetRows(await this.#snapshots.rows(kind, this.#maxAgeMs));
+  }
+
+  /** One retried download of a tab (what snapshots are made of). */
+  async #download(kind: TabKind): Promise<ApiCell[][]> {
+    await this.#ensureTabs();
+    const [rows = []] = await this.#withRetry(`read ${this.tabs[kind]}`, this.#retry, (_a, t) =>
       this.#api.batchGet([dataRange(kind, this.tabs[kind])], t),
     );
-    return toSheetRows(rows);
+    return rows;
   }
 
   /** Every record of a tab; rejects when a row the read of `symbol` (null: every symbol) depends on is bad. */
@@ -420,20 +356,6 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     this.#rows.report(bad);
     const badRows = new Set(bad.map((b) => b.row));
     return { records: decoded.records.filter((r) => !badRows.has(r.row)), bad };
-  }
-
-  /** One retried logical write, serialized with the other writes to the same tab. */
-  #write<T>(
-    what: string,
-    kind: TabKind,
-    op: (timeoutMs: number, attempt: number, previousError: unknown) => Promise<T>,
-  ): Promise<T> {
-    return this.#queue.run(kind, async () => {
-      await this.#ensureTabs();
-      return this.#withRetry(what, this.#retry, (attempt, timeoutMs, previousError) =>
-        op(timeoutMs, attempt, previousError),
-      );
-    });
   }
 
   /** The one retry loop (see retry.ts); errors retrying cannot fix say what to change. */
@@ -479,16 +401,6 @@ function toSheetRows(rows: readonly (readonly ApiCell[])[]): SheetRow[] {
   rows.forEach((cells, i) => {
     if (!isBlankRow(cells)) out.push({ row: i + 2, cells });
   });
-  return out;
-}
-
-function barKey(symbol: string, ms: number): string {
-  return `${symbol}\u0000${ms}`;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
