@@ -45,13 +45,15 @@ import {
 import {
   type ApiCell,
   dataRange,
-  isBlankRow,
+  PARSERS,
   parseLedger,
   parseOhlcv,
   parsePosition,
   parseTick,
+  SYMBOL_COLUMN,
   TAB_KINDS,
   type TabKind,
+  toSheetRows,
 } from "./layout.js";
 import { pacedApi, QuotaPacer } from "./pacer.js";
 import { DEFAULT_RETRY, type RetryOptions, type RetryStats, withRetry } from "./retry.js";
@@ -385,23 +387,6 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     if (this.#closed)
       throw new DataSourceUnavailableError(`${this.name} adapter is closed`, { source: this.name });
   }
-}
-
-const SYMBOL_COLUMN: Readonly<Record<TabKind, number>> = { positions: 0, ledger: 2, ohlcv: 1, ticks: 1 };
-const PARSERS: Readonly<Record<TabKind, (cells: readonly ApiCell[]) => unknown>> = {
-  positions: parsePosition,
-  ledger: parseLedger,
-  ohlcv: parseOhlcv,
-  ticks: parseTick,
-};
-
-/** Data rows (sheet row 2 on) with their row numbers, fully blank rows dropped. */
-function toSheetRows(rows: readonly (readonly ApiCell[])[]): SheetRow[] {
-  const out: SheetRow[] = [];
-  rows.forEach((cells, i) => {
-    if (!isBlankRow(cells)) out.push({ row: i + 2, cells });
-  });
-  return out;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
