@@ -6,6 +6,7 @@ import { breakerBench, memoryCacheBench } from "./in-process.js";
 import { ioredisBench } from "./ioredis.js";
 import { ohlcvBench } from "./ohlcv.js";
 import { redisReadBench } from "./redis-read.js";
+import { sheetsBench } from "./sheets.js";
 import { ticksBench } from "./ticks.js";
 
 /** Every benchmark, in run order. */
@@ -19,4 +20,5 @@ export const ALL_BENCHES: readonly BenchDef[] = [
   degradedBench,
   hitPathBench,
   ioredisBench,
+  sheetsBench,
 ];
