@@ -25,7 +25,10 @@ export async function startEmulator(
   return emu;
 }
 
-/** A Sheets adapter on a fresh spreadsheet of the emulator, with fast retries. */
+/**
+ * A Sheets adapter on a fresh spreadsheet of the emulator, with fast retries and no write pacing (the emulator
+ * has no quota unless a test sets one; pacing tests pass `writeRequestsPerMinute`).
+ */
 export function sheetsAdapter(
   emu: SheetsEmulator,
   options: Partial<GoogleSheetsAdapterOptions> = {},
@@ -35,6 +38,7 @@ export function sheetsAdapter(
   assertLocal(rootUrl);
   return new GoogleSheetsAdapter({
     auth: fixedTokenAuth(),
+    writeRequestsPerMinute: 1_000_000,
     ...options,
     spreadsheetId,
     rootUrl,

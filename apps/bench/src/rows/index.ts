@@ -7,6 +7,7 @@ import { breakerBench, memoryCacheBench } from "./in-process.js";
 import { ioredisBench } from "./ioredis.js";
 import { ohlcvBench } from "./ohlcv.js";
 import { redisReadBench } from "./redis-read.js";
+import { sheetsBench } from "./sheets.js";
 import { ticksBench } from "./ticks.js";
 import { versionedBench } from "./versioned.js";
 
@@ -23,4 +24,5 @@ export const ALL_BENCHES: readonly BenchDef[] = [
   hitPathBench,
   ioredisBench,
   versionedBench,
+  sheetsBench,
 ];

@@ -1,5 +1,6 @@
 import { sheets, type sheets_v4 } from "@googleapis/sheets";
 import { type AuthClient, GoogleAuth } from "google-auth-library";
+import { credentialsError } from "./errors.js";
 import type { ApiCell } from "./layout.js";
 
 export const SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets";
@@ -22,11 +23,52 @@ export function makeAuth(auth: SheetsAuth | undefined, keyFile: string | undefin
   return new GoogleAuth(keyFile ? { keyFile, scopes: [SHEETS_SCOPE] } : { scopes: [SHEETS_SCOPE] });
 }
 
+/**
+ * The API over `auth`. Before each request the access token is obtained (cached by the auth client) on its
+ * own, so a credentials problem (no key file, bad JSON, no ADC) is told apart from a network failure and
+ * rejects at once with `CredentialsError` instead of being retried as an outage.
+ */
 export function makeSheetsApi(
   spreadsheetId: string,
   auth: SheetsAuth,
   rootUrl: string | undefined,
+  source = "sheets",
 ): SheetsApi {
+  const api = rawSheetsApi(spreadsheetId, auth, rootUrl);
+  const authorized =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      let headers: unknown;
+      try {
+        headers = await auth.getRequestHeaders();
+      } catch (error) {
+        throw credentialsError(source, spreadsheetId, error);
+      }
+      if (!hasAuthorization(headers)) {
+        throw credentialsError(
+          source,
+          spreadsheetId,
+          new Error("the credentials gave no access token (a key file without client_email/private_key?)"),
+        );
+      }
+      return call(...args);
+    };
+  return {
+    getTabs: authorized(api.getTabs),
+    addTabs: authorized(api.addTabs),
+    batchGet: authorized(api.batchGet),
+    batchUpdate: authorized(api.batchUpdate),
+    append: authorized(api.append),
+  };
+}
+
+function hasAuthorization(headers: unknown): boolean {
+  if (headers && typeof (headers as Headers).get === "function")
+    return Boolean((headers as Headers).get("authorization"));
+  return Object.keys((headers ?? {}) as object).some((k) => k.toLowerCase() === "authorization");
+}
+
+function rawSheetsApi(spreadsheetId: string, auth: SheetsAuth, rootUrl: string | undefined): SheetsApi {
   const client: sheets_v4.Sheets = sheets({
     version: "v4",
     auth: auth as NonNullable<sheets_v4.Options["auth"]>,

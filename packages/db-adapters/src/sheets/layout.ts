@@ -21,6 +21,7 @@ import {
   ValidationError,
   validateInterval,
 } from "@qts/contracts";
+import type { SheetRow } from "./invalid-rows.js";
 
 /** Record kinds, one tab each. */
 export type TabKind = keyof SheetsTabs;
@@ -102,3 +103,25 @@ export function parseOhlcv(row: readonly ApiCell[]): { bar: OHLCV; interval: Int
 }
 
 export const parseTick = (row: readonly ApiCell[]): TickData => tickFromHash(rowToHash("ticks", row));
+
+export const SYMBOL_COLUMN: Readonly<Record<TabKind, number>> = {
+  positions: 0,
+  ledger: 2,
+  ohlcv: 1,
+  ticks: 1,
+};
+export const PARSERS: Readonly<Record<TabKind, (cells: readonly ApiCell[]) => unknown>> = {
+  positions: parsePosition,
+  ledger: parseLedger,
+  ohlcv: parseOhlcv,
+  ticks: parseTick,
+};
+
+/** Data rows (sheet row 2 on) with their row numbers, fully blank rows dropped. */
+export function toSheetRows(rows: readonly (readonly ApiCell[])[]): SheetRow[] {
+  const out: SheetRow[] = [];
+  rows.forEach((cells, i) => {
+    if (!isBlankRow(cells)) out.push({ row: i + 2, cells });
+  });
+  return out;
+}

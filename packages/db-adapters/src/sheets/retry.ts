@@ -46,11 +46,11 @@ export function httpStatus(error: unknown): number | null {
   return typeof status === "number" ? status : null;
 }
 
-/** 429, 408 and 5xx, and every failure without an HTTP response (refused, reset, timeout) are retryable. */
+/** Only 429, 5xx and failures without an HTTP response (refused, reset, timeout) are retryable. */
 export function isRetryable(error: unknown): boolean {
   const status = httpStatus(error);
   if (status === null) return true;
-  return status === 429 || status === 408 || status >= 500;
+  return status === 429 || status >= 500;
 }
 
 /**
@@ -96,6 +96,7 @@ export async function withRetry<T>(
   options: RetryOptions,
   stats: RetryStats,
   op: (attempt: number, timeoutMs: number, previousError: unknown) => Promise<T>,
+  fatal?: (error: unknown) => QtsError,
 ): Promise<T> {
   const deadline = Date.now() + options.deadlineMs;
   let previousError: unknown;
@@ -111,10 +112,13 @@ export async function withRetry<T>(
       }
       if (!isRetryable(error)) {
         stats.failures++;
-        throw new DataSourceError(`${source}: ${what} failed: ${describeApiError(error)}`, {
-          cause: error,
-          source,
-        });
+        throw (
+          fatal?.(error) ??
+          new DataSourceError(`${source}: ${what} failed: ${describeApiError(error)}`, {
+            cause: error,
+            source,
+          })
+        );
       }
       const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
       const delay = Math.max(options.random() * cap, retryAfterMs(error) ?? 0);

@@ -1,11 +1,9 @@
 import {
   type Clock,
-  ConflictError,
   type DataSourceAdapter,
   DataSourceError,
   DEFAULT_SHEETS_TABS,
   type Decimal,
-  decimalToPlain,
   type Fill,
   type FillResult,
   fill,
@@ -34,7 +32,6 @@ import {
   assertOpen,
   barsInRange,
   barsWithAggregation,
-  chunks,
   compareStrings,
   type StoreSymbols,
   selectLedger,
@@ -43,29 +40,36 @@ import {
   validateAll,
 } from "../common/index.js";
 import { makeAuth, makeSheetsApi, type SheetsApi, type SheetsAuth } from "./client.js";
-import { InvalidRowReporter, type SheetRow, type SheetsRowWarning } from "./invalid-rows.js";
-import { KeyedQueue } from "./keyed-queue.js";
+import { fatalHttpError } from "./errors.js";
 import {
-  cellText,
-  columnLetter,
+  affecting,
+  type BadRow,
+  badRowsError,
+  decodeRows,
+  describeBadRows,
+  duplicateIds,
+  InvalidRowReporter,
+  type SheetRow,
+  type SheetsRowWarning,
+} from "./invalid-rows.js";
+import {
+  type ApiCell,
   dataRange,
-  fullColumns,
-  isBlankRow,
-  ledgerRow,
-  ohlcvRow,
+  PARSERS,
   parseLedger,
   parseOhlcv,
   parsePosition,
   parseTick,
-  positionRow,
-  TAB_HEADERS,
+  SYMBOL_COLUMN,
   TAB_KINDS,
   type TabKind,
-  tabRange,
-  tickRow,
+  toSheetRows,
 } from "./layout.js";
-import { DEFAULT_RETRY, isAmbiguous, type RetryOptions, type RetryStats, withRetry } from "./retry.js";
+import { pacedApi, QuotaPacer } from "./pacer.js";
+import { DEFAULT_RETRY, type RetryOptions, type RetryStats, withRetry } from "./retry.js";
+import { TabSnapshots } from "./snapshot.js";
 import { prepareTabs } from "./tabs.js";
+import { SheetsWriters } from "./writers.js";
 
 export interface GoogleSheetsAdapterOptions {
   spreadsheetId: string;
@@ -85,15 +89,23 @@ export interface GoogleSheetsAdapterOptions {
   onWarning?: ((warning: SheetsRowWarning) => void) | undefined;
   /** Rows per append/update request for bulk writes (default 5000). */
   maxRowsPerRequest?: number | undefined;
+  /** Write requests per minute to this spreadsheet (default 60, Google's per-user quota); writes are paced to it. */
+  writeRequestsPerMinute?: number | undefined;
+  /** Reads are served from a per-tab snapshot at most this old (default 1000 ms). */
+  snapshotMaxAgeMs?: number | undefined;
+  /**
+   * After a write request got no answer (timeout, reset), how long it may still be applied by Google: the
+   * adapter looks for it only after that, then writes what is missing (default: `retry.requestTimeoutMs`).
+   */
+  lateWriteWindowMs?: number | undefined;
 }
 
 /**
  * `DataSourceAdapter` over a Google spreadsheet: one tab per record kind with a header row, created on
- * first use. Reads use `values.batchGet`, ledger rows `values.append`, position upserts `values.batchUpdate`;
- * every write uses `valueInputOption: "RAW"`, so nothing a cell holds is ever parsed as a formula. Writes are
- * serialized per tab inside the adapter (ledger ids are max(id)+1); every logical operation is retried as a
- * whole (re-reading what it depends on) on 429/5xx/network errors, with truncated exponential backoff and
- * full jitter inside a deadline, then rejects with `DataSourceUnavailableError`.
+ * first use. Writes are queued per tab and flushed together (one `values.append` and/or one
+ * `values.batchUpdate` per tab per flush, `valueInputOption: "RAW"`), paced to the write quota; each resolves
+ * once Google acknowledged it. Reads are served from per-tab snapshots (one `values.batchGet` per tab at most
+ * every `snapshotMaxAgeMs`, patched by our own writes). Retries: see `retry.ts` (429/5xx/network only).
  */
 export class GoogleSheetsAdapter implements DataSourceAdapter {
   readonly name: string;
@@ -102,10 +114,12 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   readonly #api: SheetsApi;
   readonly #retry: RetryOptions;
   readonly #stats: RetryStats = { attempts: 0, retries: 0, failures: 0 };
-  readonly #queue = new KeyedQueue();
-  readonly #clock: Clock;
-  readonly #chunk: number;
   readonly #rows: InvalidRowReporter;
+  readonly #snapshots: TabSnapshots;
+  readonly #writers: SheetsWriters;
+  readonly #maxAgeMs: number;
+  readonly #pacer: QuotaPacer;
+  #writeRequests = 0;
   #ready: Promise<void> | null = null;
   #closed = false;
 
@@ -120,62 +134,61 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     if (titles.size !== TAB_KINDS.length)
       throw new ValidationError("tabs", this.tabs, "tab names must be distinct");
     this.#retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}) };
-    this.#clock = options.clock ?? systemClock;
-    this.#chunk = options.maxRowsPerRequest ?? 5000;
+    this.#maxAgeMs = options.snapshotMaxAgeMs ?? 1000;
+    this.#pacer = new QuotaPacer(options.writeRequestsPerMinute ?? 60);
     this.#rows = new InvalidRowReporter(
       options.onWarning ??
         ((w) => process.emitWarning(`${w.tab}!${w.row}: ${w.message}`, { code: "QTS_SHEETS_INVALID_ROW" })),
     );
     const auth = makeAuth(options.auth, options.keyFile || undefined);
-    this.#api = makeSheetsApi(this.spreadsheetId, auth, options.rootUrl || undefined);
+    const api = makeSheetsApi(this.spreadsheetId, auth, options.rootUrl || undefined, this.name);
+    this.#api = pacedApi(api, this.#pacer, () => this.#writeRequests++);
+    this.#snapshots = new TabSnapshots((kind) => this.#download(kind));
+    this.#writers = new SheetsWriters({
+      source: this.name,
+      api: this.#api,
+      tabs: this.tabs,
+      snapshots: this.#snapshots,
+      clock: options.clock ?? systemClock,
+      chunk: options.maxRowsPerRequest ?? 5000,
+      maxAgeMs: this.#maxAgeMs,
+      lateWriteWindowMs: options.lateWriteWindowMs ?? this.#retry.requestTimeoutMs,
+      ready: () => this.#pacer.ready(),
+      write: async (what, attempt) => {
+        await this.#ensureTabs();
+        await this.#withRetry(what, this.#retry, attempt);
+      },
+    });
   }
 
-  /** Requests, retries and undecodable rows seen so far. */
-  get stats(): { attempts: number; retries: number; failures: number; invalidRows: number } {
-    return { ...this.#stats, invalidRows: this.#rows.count };
+  /** Logical attempts, retries, failures, and write requests sent so far. */
+  get stats(): { attempts: number; retries: number; failures: number; writeRequests: number } {
+    return { ...this.#stats, writeRequests: this.#writeRequests };
   }
 
   async fetchPositions(): Promise<Position[]> {
     this.#checkOpen();
-    const rows = await this.#read("fetchPositions", "positions");
+    const positions = await this.#decoded("fetchPositions", "positions", null, parsePosition);
     const bySymbol = new Map<string, Position>();
-    for (const p of this.#rows.decode(this.tabs.positions, rows, parsePosition))
-      if (!bySymbol.has(p.symbol)) bySymbol.set(p.symbol, p);
+    for (const p of positions) if (!bySymbol.has(p.symbol)) bySymbol.set(p.symbol, p);
     return [...bySymbol.values()].sort((a, b) => compareStrings(a.symbol, b.symbol));
   }
 
   async fetchPosition(symbol: string): Promise<Position | null> {
     const sym = validateSymbol(symbol);
     this.#checkOpen();
-    const rows = await this.#read("fetchPosition", "positions");
-    return this.#rows.decode(this.tabs.positions, rows, parsePosition).find((p) => p.symbol === sym) ?? null;
+    const positions = await this.#decoded("fetchPosition", "positions", sym, parsePosition);
+    return positions.find((p) => p.symbol === sym) ?? null;
   }
 
   async updatePosition(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean> {
     const u = positionUpdate(symbol, qty, avgPrice);
     this.#checkOpen();
-    return this.#write("updatePosition", "positions", async (timeoutMs) => {
-      const updatedAt = new Date(this.#clock.now()).toISOString();
-      const found = await this.#findPositionRow(u.symbol, timeoutMs);
-      const tab = this.tabs.positions;
-      if (found === null) {
-        const row = positionRow(position({ ...u, updatedAt, version: 1 }));
-        await this.#api.append(tabRange(tab, fullColumns("positions")), [row], timeoutMs);
-      } else {
-        const r = found.row;
-        await this.#api.batchUpdate(
-          [
-            {
-              range: tabRange(tab, `B${r}:C${r}`),
-              values: [[decimalToPlain(u.qty), decimalToPlain(u.avgPrice)]],
-            },
-            { range: tabRange(tab, `H${r}`), values: [[updatedAt]] },
-            { range: tabRange(tab, `J${r}`), values: [[String(found.version + 1)]] },
-          ],
-          timeoutMs,
-        );
-      }
-      return true;
+    return this.#writers.positions.push({
+      kind: "update",
+      symbol: u.symbol,
+      qty: u.qty,
+      avgPrice: u.avgPrice,
     });
   }
 
@@ -183,53 +196,13 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   async putPosition(p: Position): Promise<boolean> {
     const valid = position(p);
     this.#checkOpen();
-    return this.#write("putPosition", "positions", async (timeoutMs) => {
-      const r = (await this.#findPositionRow(valid.symbol, timeoutMs))?.row ?? null;
-      const tab = this.tabs.positions;
-      const columns = fullColumns("positions");
-      if (r === null) await this.#api.append(tabRange(tab, columns), [positionRow(valid)], timeoutMs);
-      else
-        await this.#api.batchUpdate(
-          [{ range: tabRange(tab, columns.replace(":", `${r}:`) + r), values: [positionRow(valid)] }],
-          timeoutMs,
-        );
-      return true;
-    });
+    return this.#writers.positions.push({ kind: "put", position: valid });
   }
 
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const valid = ledgerEntry({ ...entry, id: null });
     this.#checkOpen();
-    let assigned: string[] | null = null;
-    return this.#write("appendLedger", "ledger", async (timeoutMs, attempt, previousError) => {
-      const tab = this.tabs.ledger;
-      if (assigned && attempt > 0 && isAmbiguous(previousError)) {
-        // The previous append may have landed: the row with our id and content is proof.
-        const [rows = []] = await this.#api.batchGet([dataRange("ledger", tab)], timeoutMs);
-        const mine = assigned;
-        if (rows.some((row) => mine.every((v, i) => cellText(row[i]) === v))) return true;
-      }
-      const fillIdColumn = columnLetter(TAB_HEADERS.ledger.indexOf("fillId"));
-      const [ids = [], fillIds = []] = await this.#api.batchGet(
-        [tabRange(tab, "A2:A"), tabRange(tab, `${fillIdColumn}2:${fillIdColumn}`)],
-        timeoutMs,
-      );
-      if (valid.fillId !== null && fillIds.some(([cell]) => cellText(cell) === valid.fillId)) {
-        // Our own earlier attempt (ambiguous failure) is caught above; this is another booking of the fillId.
-        throw new ConflictError(`${this.name}: fillId ${valid.fillId} is already in the ledger`, {
-          key: valid.fillId,
-          source: this.name,
-        });
-      }
-      let max = 0;
-      for (const [cell] of ids) {
-        const text = cellText(cell).trim();
-        if (/^\d+$/.test(text)) max = Math.max(max, Number(text));
-      }
-      assigned = ledgerRow(ledgerEntry({ ...valid, id: max + 1 }));
-      await this.#api.append(tabRange(tab, fullColumns("ledger")), [assigned], timeoutMs);
-      return true;
-    });
+    return this.#writers.ledger.push(valid);
   }
 
   /**
@@ -249,8 +222,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {
     const q = normalizeLedgerQuery(query);
     this.#checkOpen();
-    const rows = await this.#read("fetchLedger", "ledger");
-    return selectLedger(this.#rows.decode(this.tabs.ledger, rows, parseLedger), q);
+    return selectLedger(await this.#decoded("fetchLedger", "ledger", q.symbol, parseLedger), q);
   }
 
   async fetchOhlcv(symbol: string, start: Date, end: Date, interval?: Interval): Promise<OHLCV[]> {
@@ -258,10 +230,10 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const range = validateTimeRange(start, end);
     const iv = validateInterval(interval);
     this.#checkOpen();
-    const rows = await this.#read("fetchOhlcv", "ohlcv");
+    const decoded = await this.#decoded("fetchOhlcv", "ohlcv", sym, parseOhlcv);
     // interval → time → bar for this symbol; a later row with the same key wins (as an upsert would).
     const index = new Map<Interval, Map<number, OHLCV>>();
-    for (const { bar, interval: barIv } of this.#rows.decode(this.tabs.ohlcv, rows, parseOhlcv)) {
+    for (const { bar, interval: barIv } of decoded) {
       if (bar.symbol !== sym) continue;
       let byTime = index.get(barIv);
       if (!byTime) index.set(barIv, (byTime = new Map()));
@@ -275,8 +247,8 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const sym = validateSymbol(symbol);
     const range = validateTimeRange(start, end);
     this.#checkOpen();
-    const rows = await this.#read("fetchTickData", "ticks");
-    return ticksInRange(this.#rows.decode(this.tabs.ticks, rows, parseTick), sym, range.start, range.end);
+    const ticks = await this.#decoded("fetchTickData", "ticks", sym, parseTick);
+    return ticksInRange(ticks, sym, range.start, range.end);
   }
 
   async appendOhlcv(bars: readonly OHLCV[], interval?: Interval): Promise<number> {
@@ -284,162 +256,143 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     const valid = validateAll(bars, "bars", ohlcv);
     this.#checkOpen();
     if (valid.length === 0) return 0;
-    const latest = new Map<string, OHLCV>();
-    for (const bar of valid) latest.set(barKey(bar.symbol, bar.time.getTime()), bar);
-    await this.#write("appendOhlcv", "ohlcv", async (timeoutMs) => {
-      const tab = this.tabs.ohlcv;
-      const [rows = []] = await this.#api.batchGet([dataRange("ohlcv", tab)], timeoutMs);
-      const existing = new Map<string, number>();
-      rows.forEach((row, i) => {
-        if (cellText(row[7]).trim() !== iv) return;
-        const ms = Date.parse(cellText(row[0]));
-        if (!Number.isNaN(ms)) existing.set(barKey(cellText(row[1]).trim(), ms), i + 2);
-      });
-      const updates: { range: string; values: string[][] }[] = [];
-      const appends: string[][] = [];
-      for (const [key, bar] of latest) {
-        const r = existing.get(key);
-        if (r === undefined) appends.push(ohlcvRow(bar, iv));
-        else updates.push({ range: tabRange(tab, `A${r}:H${r}`), values: [ohlcvRow(bar, iv)] });
-      }
-      for (const part of chunks(updates, this.#chunk)) await this.#api.batchUpdate(part, timeoutMs);
-      for (const part of chunks(appends, this.#chunk))
-        await this.#api.append(tabRange(tab, "A:H"), part, timeoutMs);
-      return true;
-    });
-    return valid.length;
+    return this.#writers.bars.push({ bars: valid, interval: iv });
   }
 
   async appendTicks(ticks: readonly TickData[]): Promise<number> {
     const valid = validateAll(ticks, "ticks", tick);
     this.#checkOpen();
     if (valid.length === 0) return 0;
-    const parts = chunks(valid.map(tickRow), this.#chunk);
-    let done = 0;
-    await this.#write("appendTicks", "ticks", async (timeoutMs, attempt, previousError) => {
-      const tab = this.tabs.ticks;
-      if (attempt > 0 && isAmbiguous(previousError) && done < parts.length) {
-        // The chunk in flight may have landed: if the tab ends with exactly those rows, count it as written.
-        const [rows = []] = await this.#api.batchGet([dataRange("ticks", tab)], timeoutMs);
-        const part = parts[done] ?? [];
-        const tail = rows.slice(-part.length);
-        if (
-          tail.length === part.length &&
-          part.every((r, i) => r.every((v, j) => cellText(tail[i]?.[j]) === v))
-        )
-          done++;
-      }
-      for (; done < parts.length; done++)
-        await this.#api.append(tabRange(tab, "A:G"), parts[done] ?? [], timeoutMs);
-      return true;
-    });
-    return valid.length;
+    return this.#writers.ticks.push(valid);
   }
 
-  /** The symbols held per tab (for `syncDataSources`): reads every tab once. */
+  /** The symbols held per tab (for `syncDataSources`); rejects naming the rows when any row cannot be read. */
   async listSymbols(): Promise<StoreSymbols> {
     this.#checkOpen();
     const [positions, ledger, bars, ticks] = await Promise.all([
-      this.#read("listSymbols", "positions"),
-      this.#read("listSymbols", "ledger"),
-      this.#read("listSymbols", "ohlcv"),
-      this.#read("listSymbols", "ticks"),
+      this.#decoded("listSymbols", "positions", null, parsePosition),
+      this.#decoded("listSymbols", "ledger", null, parseLedger),
+      this.#decoded("listSymbols", "ohlcv", null, parseOhlcv),
+      this.#decoded("listSymbols", "ticks", null, parseTick),
     ]);
     return storeSymbols({
-      positions: this.#rows.decode(this.tabs.positions, positions, parsePosition).map((p) => p.symbol),
-      ledger: this.#rows.decode(this.tabs.ledger, ledger, parseLedger).map((e) => e.symbol),
-      bars: this.#rows.decode(this.tabs.ohlcv, bars, parseOhlcv).map((b) => b.bar.symbol),
-      ticks: this.#rows.decode(this.tabs.ticks, ticks, parseTick).map((t) => t.symbol),
+      positions: positions.map((p) => p.symbol),
+      ledger: ledger.map((e) => e.symbol),
+      bars: bars.map((b) => b.bar.symbol),
+      ticks: ticks.map((t) => t.symbol),
     });
   }
 
+  /**
+   * One `spreadsheets.get` and one `values.batchGet` of every tab that exists: unhealthy when unreachable or
+   * when any row cannot be read (the rows are listed in `error`).
+   */
   async healthCheck(): Promise<HealthStatus> {
     const started = performance.now();
     const details: Record<string, string | number | boolean> = {
       spreadsheetId: this.spreadsheetId,
-      invalidRows: this.#rows.count,
       retries: this.#stats.retries,
     };
-    const last = this.#rows.last;
-    if (last !== undefined) details.lastInvalidRow = last;
-    if (this.#closed) {
-      return healthStatus({ healthy: false, source: this.name, error: "adapter is closed", details });
-    }
-    try {
-      const options = { ...this.#retry, deadlineMs: Math.min(this.#retry.deadlineMs, 5000) };
-      await withRetry("healthCheck", this.name, options, this.#stats, (_a, t) => this.#api.getTabs(t));
-      // Reachable, so healthy; skipped rows are still worth a human's attention.
-      const error = last === undefined ? "" : `${this.#rows.count} undecodable row(s) skipped; last: ${last}`;
-      return healthStatus({
-        healthy: true,
+    const unhealthy = (error: string) =>
+      healthStatus({
+        healthy: false,
         source: this.name,
         latencyMs: performance.now() - started,
         error,
         details,
       });
-    } catch (error) {
+    if (this.#closed) return unhealthy("adapter is closed");
+    try {
+      const options = { ...this.#retry, deadlineMs: Math.min(this.#retry.deadlineMs, 5000) };
+      const bad = await this.#withRetry("healthCheck", options, async (_a, t) => {
+        const present = new Set((await this.#api.getTabs(t)).map((tab) => tab.title));
+        const kinds = TAB_KINDS.filter((k) => present.has(this.tabs[k]));
+        const data = await this.#api.batchGet(
+          kinds.map((k) => dataRange(k, this.tabs[k])),
+          t,
+        );
+        return kinds.flatMap((k, i) => this.#decode(k, toSheetRows(data[i] ?? [])).bad);
+      });
+      details.invalidRows = bad.length;
+      if (bad.length > 0) return unhealthy(`${bad.length} row(s) cannot be read: ${describeBadRows(bad)}`);
       return healthStatus({
-        healthy: false,
+        healthy: true,
         source: this.name,
         latencyMs: performance.now() - started,
-        error: error instanceof Error ? error.message : String(error),
         details,
       });
+    } catch (error) {
+      return unhealthy(error instanceof Error ? error.message : String(error));
     }
   }
 
   /** Waits for the writes already queued, then refuses new calls. */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#queue.idle();
+    await this.#writers.idle();
   }
 
-  /** The sheet row of a symbol's position and its stored version (a blank or bad version counts as 0). */
-  async #findPositionRow(
-    symbol: string,
-    timeoutMs: number,
-  ): Promise<{ row: number; version: number } | null> {
-    const tab = this.tabs.positions;
-    const [cells = [], versions = []] = await this.#api.batchGet(
-      [tabRange(tab, "A2:A"), tabRange(tab, "J2:J")],
-      timeoutMs,
-    );
-    const i = cells.findIndex(([cell]) => cellText(cell).trim() === symbol);
-    if (i === -1) return null;
-    const text = cellText(versions[i]?.[0]).trim();
-    return { row: i + 2, version: /^\d+$/.test(text) ? Number(text) : 0 };
-  }
-
-  /** One retried logical read of a tab's data rows (blank rows dropped). */
-  async #read(what: string, kind: TabKind): Promise<SheetRow[]> {
+  /** A tab's data rows from its snapshot (refreshed when older than `snapshotMaxAgeMs`), blank rows dropped. */
+  async #read(_what: string, kind: TabKind): Promise<SheetRow[]> {
     await this.#ensureTabs();
-    const [rows = []] = await withRetry(what, this.name, this.#retry, this.#stats, (_a, t) =>
+    return toSheetRows(await this.#snapshots.rows(kind, this.#maxAgeMs));
+  }
+
+  /** One retried download of a tab (what snapshots are made of). */
+  async #download(kind: TabKind): Promise<ApiCell[][]> {
+    await this.#ensureTabs();
+    const [rows = []] = await this.#withRetry(`read ${this.tabs[kind]}`, this.#retry, (_a, t) =>
       this.#api.batchGet([dataRange(kind, this.tabs[kind])], t),
     );
-    const out: SheetRow[] = [];
-    rows.forEach((cells, i) => {
-      if (!isBlankRow(cells)) out.push({ row: i + 2, cells });
-    });
-    return out;
+    return rows;
   }
 
-  /** One retried logical write, serialized with the other writes to the same tab. */
-  #write<T>(
-    what: string,
-    kind: TabKind,
-    op: (timeoutMs: number, attempt: number, previousError: unknown) => Promise<T>,
-  ): Promise<T> {
-    return this.#queue.run(kind, async () => {
-      await this.#ensureTabs();
-      return withRetry(what, this.name, this.#retry, this.#stats, (attempt, timeoutMs, previousError) =>
-        op(timeoutMs, attempt, previousError),
+  /** Every record of a tab; rejects when a row the read of `symbol` (null: every symbol) depends on is bad. */
+  async #decoded<T>(what: string, kind: TabKind, symbol: string | null, parse: (c: readonly ApiCell[]) => T) {
+    const { records, bad } = this.#decode(kind, await this.#read(what, kind), parse);
+    const blocking = affecting(bad, symbol);
+    if (blocking.length > 0) throw badRowsError(this.name, what, blocking);
+    return records.map((r) => r.value);
+  }
+
+  #decode<T>(kind: TabKind, rows: readonly SheetRow[], parse?: (c: readonly ApiCell[]) => T) {
+    const tab = this.tabs[kind];
+    const decoded = decodeRows(
+      tab,
+      rows,
+      SYMBOL_COLUMN[kind],
+      parse ?? (PARSERS[kind] as (c: readonly ApiCell[]) => T),
+    );
+    const bad: BadRow[] = [...decoded.bad];
+    if (kind === "ledger") {
+      const cells = new Map(rows.map((r) => [r.row, r.cells]));
+      bad.push(
+        ...duplicateIds(
+          tab,
+          decoded.records as { row: number; value: LedgerEntry }[],
+          (r) => cells.get(r) ?? [],
+        ),
       );
-    });
+    }
+    this.#rows.report(bad);
+    const badRows = new Set(bad.map((b) => b.row));
+    return { records: decoded.records.filter((r) => !badRows.has(r.row)), bad };
+  }
+
+  /** The one retry loop (see retry.ts); errors retrying cannot fix say what to change. */
+  #withRetry<T>(
+    what: string,
+    options: RetryOptions,
+    op: (attempt: number, timeoutMs: number, previousError: unknown) => Promise<T>,
+  ): Promise<T> {
+    return withRetry(what, this.name, options, this.#stats, op, (error) =>
+      fatalHttpError(this.name, what, this.spreadsheetId, error),
+    );
   }
 
   #ensureTabs(): Promise<void> {
     if (!this.#ready) {
-      this.#ready = withRetry("prepare tabs", this.name, this.#retry, this.#stats, (_a, t) =>
+      this.#ready = this.#withRetry("prepare tabs", this.#retry, (_a, t) =>
         prepareTabs(this.#api, this.tabs, this.name, t),
       );
       this.#ready.catch(() => {
@@ -452,10 +405,6 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   #checkOpen(): void {
     assertOpen(this.#closed, this.name);
   }
-}
-
-function barKey(symbol: string, ms: number): string {
-  return `${symbol}\u0000${ms}`;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

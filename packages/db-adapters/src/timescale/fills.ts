@@ -6,13 +6,14 @@ import {
   type FillResult,
   fill,
   fillConflicts,
+  KeyedSerializer,
   type LedgerEntry,
   ledgerEntryFromFill,
   type Position,
   withLedgerId,
 } from "@qts/contracts";
 import type pg from "pg";
-import { KeyedQueue } from "../sheets/keyed-queue.js";
+
 import { type LedgerRow, type PositionRow, toLedgerEntry, toPosition } from "./rows.js";
 import type { PgRunner } from "./runner.js";
 import { FILL_ID_INDEX, POSITION_COLUMNS, type Statements } from "./sql.js";
@@ -48,7 +49,7 @@ export class FillBooker {
   readonly #now: () => Date;
   readonly #known = new Map<string, Position>();
   /** Fills of one symbol from this adapter run one after another (other processes are handled by the CAS). */
-  readonly #perSymbol = new KeyedQueue();
+  readonly #perSymbol = new KeyedSerializer();
 
   constructor(db: PgRunner, sql: Statements, source: string, now: () => Date) {
     this.#db = db;

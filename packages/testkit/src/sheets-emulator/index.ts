@@ -9,6 +9,8 @@
  * const client = sheets({ version: "v4", auth, rootUrl: emu.rootUrl });
  * emu.injectFailures({ status: 429, count: 3, methods: ["values.append"] }); // also 500/502/503/"reset",
  * emu.setLatency(50);                                                         // afterApply, retryAfterSeconds
+ * emu.injectFailures({ status: "hold", holdMs: 1500, methods: ["values.append"] }); // applied after the client gave up
+ * emu.setQuota({ writesPerMinute: 60 });  // or startSheetsEmulator({ quota: {...}, latencyMs: 150 }): Google's 429 body
  * emu.getSheetValues(spreadsheetId, "Sheet1"); emu.getCells(...); emu.requestLog; await emu.close();
  * ```
  *
@@ -26,6 +28,7 @@
  */
 export { A1Error, type A1Range, columnIndex, columnLetters, formatA1, parseA1, quoteTab } from "./a1.js";
 export { type Cell, type JsonCell, parseInput, SheetsApiError } from "./model.js";
+export { type QuotaOptions, quotaErrorBody } from "./quota.js";
 export type { SheetsMethod } from "./routes.js";
 export {
   type FailureRule,

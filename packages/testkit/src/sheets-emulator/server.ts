@@ -1,13 +1,20 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Cell, type JsonCell, SheetsApiError, SheetsModel } from "./model.js";
+import { QuotaCounter, type QuotaOptions, quotaErrorBody } from "./quota.js";
 import { matchRoute, type SheetsMethod } from "./routes.js";
 
-export type InjectedStatus = 429 | 500 | 502 | 503 | "reset";
+export type InjectedStatus = 400 | 401 | 403 | 404 | 429 | 500 | 502 | 503 | "reset" | "hold";
 
 export interface FailureRule {
-  /** HTTP status to answer with, or `"reset"` to destroy the connection (a network error). */
+  /**
+   * HTTP status to answer with (Google's message for it), `"reset"` to destroy the connection (a network
+   * error), or `"hold"`: keep the request `holdMs`, then apply it and answer if the client is still there
+   * (a write Google applies after the client gave up).
+   */
   status: InjectedStatus;
+  /** How long `"hold"` keeps the request before applying it (default 2000 ms). */
+  holdMs?: number;
   /** How many matching requests fail (default 1; `Infinity` until `clearFailures()`). */
   count?: number;
   /** Only these API methods fail (default: all). */
@@ -24,6 +31,8 @@ export interface RequestLogEntry {
   readonly path: string;
   readonly status: number | "reset";
   readonly injected: boolean;
+  /** Refused with 429 by the per-minute quota (`quota` option). */
+  readonly quota?: "read" | "write";
   /** `valueInputOption` of a write (query or body), when it had one. */
   readonly valueInputOption?: string;
   readonly at: number;
@@ -39,6 +48,10 @@ export interface StartSheetsEmulatorOptions {
    * (default true). `false` answers 404 NOT_FOUND as Google does.
    */
   autoCreate?: boolean;
+  /** Per-minute read/write quotas, enforced with Google's 429 body (default: none). */
+  quota?: QuotaOptions;
+  /** Delay before each response, in milliseconds (default 0; `setLatency` changes it). */
+  latencyMs?: number;
 }
 
 export interface SheetsEmulator {
@@ -64,6 +77,10 @@ export interface SheetsEmulator {
   clearFailures(): void;
   /** Delay before each response, in milliseconds. */
   setLatency(ms: number): void;
+  /** Changes the quotas (only the fields given). */
+  setQuota(quota: QuotaOptions): void;
+  /** Requests refused by the quota so far. */
+  readonly quotaRejections: number;
   /** Requests answered with an injected failure so far. */
   readonly injectedFailures: number;
   /** Count of log entries per API method (optionally only successful ones). */
@@ -85,6 +102,16 @@ function sendJson(
   });
   res.end(text);
 }
+
+/** Google's messages for the injectable errors. */
+const INJECTED_MESSAGE: Record<number, string> = {
+  400: "Request contains an invalid argument.",
+  401: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+  403: "The caller does not have permission",
+  404: "Requested entity was not found.",
+  429: "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per user' of service 'sheets.googleapis.com'.",
+  500: "Internal error encountered.",
+};
 
 const STATUS_TEXT: Record<number, string> = {
   400: "INVALID_ARGUMENT",
@@ -131,7 +158,8 @@ export async function startSheetsEmulator(opts: StartSheetsEmulatorOptions = {})
   const defaultId = model.create("QTS test spreadsheet").spreadsheetId;
   const requestLog: RequestLogEntry[] = [];
   let rules: (FailureRule & { remaining: number })[] = [];
-  let latencyMs = 0;
+  let latencyMs = Math.max(0, opts.latencyMs ?? 0);
+  const quota = new QuotaCounter(Date.now(), opts.quota);
   let injected = 0;
 
   function takeFailure(method: SheetsMethod): (FailureRule & { remaining: number }) | null {
@@ -159,8 +187,10 @@ export async function startSheetsEmulator(opts: StartSheetsEmulatorOptions = {})
         ...(typeof option === "string" ? { valueInputOption: option } : {}),
         at: Date.now(),
       });
-    if (latencyMs > 0) await sleep(latencyMs);
     const match = matchRoute(httpMethod, url.pathname);
+    // Quotas count requests as they arrive; an API method we do not know is not counted.
+    const over = match ? quota.admit(match.route.mutates) : null;
+    if (latencyMs > 0) await sleep(latencyMs);
     if (!match) {
       log("unknown", 404);
       sendError(res, 404, `Method not found: ${httpMethod} ${url.pathname}`);
@@ -177,8 +207,21 @@ export async function startSheetsEmulator(opts: StartSheetsEmulatorOptions = {})
       );
       return;
     }
+    if (over) {
+      requestLog.push({
+        method: route.method,
+        httpMethod,
+        path: url.pathname + url.search,
+        status: 429,
+        injected: false,
+        quota: over,
+        at: Date.now(),
+      });
+      sendJson(res, 429, quotaErrorBody(over));
+      return;
+    }
     const failure = takeFailure(route.method);
-    const fail = (rule: FailureRule) => {
+    const fail = (rule: FailureRule & { status: Exclude<InjectedStatus, "hold"> }) => {
       injected++;
       log(route.method, rule.status, true);
       if (rule.status === "reset") {
@@ -187,16 +230,19 @@ export async function startSheetsEmulator(opts: StartSheetsEmulatorOptions = {})
       }
       const headers: Record<string, string> =
         rule.retryAfterSeconds === undefined ? {} : { "retry-after": String(rule.retryAfterSeconds) };
-      const message =
-        rule.status === 429
-          ? "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per user' of service 'sheets.googleapis.com'."
-          : rule.status === 500
-            ? "Internal error encountered."
-            : "The service is currently unavailable.";
-      sendError(res, rule.status, message, headers);
+      sendError(
+        res,
+        rule.status,
+        INJECTED_MESSAGE[rule.status] ?? "The service is currently unavailable.",
+        headers,
+      );
     };
-    if (failure && !(failure.afterApply && route.mutates)) {
-      fail(failure);
+    const held = failure?.status === "hold";
+    if (held) {
+      injected++;
+      await sleep(failure?.holdMs ?? 2000);
+    } else if (failure && failure.status !== "hold" && !(failure.afterApply && route.mutates)) {
+      fail({ ...failure, status: failure.status });
       return;
     }
     try {
@@ -208,12 +254,12 @@ export async function startSheetsEmulator(opts: StartSheetsEmulatorOptions = {})
         spreadsheetId: match.spreadsheetId,
         range: match.range,
       });
-      if (failure) {
-        fail(failure);
+      if (failure && failure.status !== "hold") {
+        fail({ ...failure, status: failure.status });
         return;
       }
-      log(route.method, 200);
-      sendJson(res, 200, result);
+      log(route.method, 200, held);
+      if (!res.destroyed) sendJson(res, 200, result);
     } catch (error) {
       if (error instanceof SheetsApiError) {
         log(route.method, error.code);
@@ -262,6 +308,12 @@ export async function startSheetsEmulator(opts: StartSheetsEmulatorOptions = {})
     },
     setLatency(ms) {
       latencyMs = Math.max(0, ms);
+    },
+    setQuota(q) {
+      quota.set(q);
+    },
+    get quotaRejections() {
+      return quota.rejected;
     },
     get injectedFailures() {
       return injected;
