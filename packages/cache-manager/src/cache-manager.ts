@@ -15,6 +15,9 @@ import {
   type Decimal,
   type EventSink,
   EventType,
+  type Fill,
+  type FillResult,
+  fill as fillRecord,
   effectiveTtlMs,
   isOperatingState,
   isSafetyState,
@@ -30,6 +33,8 @@ import {
   validateCacheType,
   validateSymbol,
 } from "@qts/contracts";
+import type { NearCache, NearCacheStats } from "./near-cache.js";
+import { type NearSetup, setUpNearCache, tearDownNearCache } from "./near-setup.js";
 import { InProcessEventBus } from "./event-bus.js";
 import { GuardedCache } from "./guarded-cache.js";
 import { errorMessage, parseEpochMs } from "./helpers.js";
@@ -68,6 +73,12 @@ export class CacheManager {
   #flushPending = false;
   #metricsTimer: ReturnType<typeof setInterval> | null = null;
   readonly #unsubscribeBreaker: () => void;
+  readonly #client: CacheClient;
+  readonly #db: DataSourceAdapter;
+  readonly #nearSetup: NearSetup | null;
+  /** The near cache when it keeps positions / prices (else null: the hot paths test one field). */
+  readonly #nearPositions: NearCache | null;
+  readonly #nearPrices: NearCache | null;
 
   constructor(client: CacheClient, db: DataSourceAdapter, options: CacheManagerOptions = {}) {
     if (client === null || typeof client !== "object")
@@ -103,7 +114,24 @@ export class CacheManager {
       typeOf: (key) => typeOfKey(key, prefix),
       stopDraining: () => s.closing || !s.policy.cacheEnabled,
     });
-    this.#positions = new PositionCache(this.#g, db, this.#prefix.position, this.#s);
+    this.#client = client;
+    this.#db = db;
+    const nearSetup = setUpNearCache(client, options.nearCache, this.#clock);
+    this.#nearSetup = nearSetup;
+    this.#nearPositions = nearSetup?.positions ? nearSetup.near : null;
+    this.#nearPrices = nearSetup?.prices ? nearSetup.near : null;
+    if (nearSetup !== null) {
+      nearSetup.near.setCircuitClosed(this.#breaker.state === CircuitState.CLOSED);
+      nearSetup.near.setCacheEnabled(s.policy.cacheEnabled);
+    }
+    this.#positions = new PositionCache(
+      this.#g,
+      db,
+      this.#prefix.position,
+      this.#s,
+      this.#nearPositions,
+      this.#clock,
+    );
     this.#unsubscribeBreaker = this.#breaker.onStateChange((to, from) => this.#onCircuitChange(to, from));
     if (o.metricsIntervalMs > 0) {
       this.#metricsTimer = setInterval(() => this.publishMetrics(), o.metricsIntervalMs);
@@ -172,7 +200,49 @@ export class CacheManager {
     } catch (error) {
       return Promise.reject(error);
     }
+    const near = this.#nearPositions;
+    if (near !== null) {
+      const hit = near.get(this.#prefix.position + sym); // a Map lookup and an expiry check
+      if (hit !== undefined) {
+        this.#c.position.hits++;
+        return Promise.resolve(hit as Position);
+      }
+    }
     return this.#positions.get(sym);
+  }
+
+  /**
+   * Books a fill exactly once (SPEC "Fills booked exactly once"): the store's `applyFill` (atomic, idempotent
+   * by `fillId`), then a write-through of the position it returns, versioned, in the symbol's write order
+   * (after the `updatePositionOnFill` / `applyFill` calls for it made before). Rejects with `ReadOnlyError` in
+   * FAIL and LOCKDOWN, and with the store's typed errors (`ConflictError`, `DataSourceUnavailableError`: retry
+   * with the same fill); a failed cache write never rejects it (the key is deleted or pending instead).
+   */
+  async applyFill(f: Fill): Promise<FillResult> {
+    const booking = fillRecord(f); // validates (a Fill from elsewhere, or a plain object) before any I/O
+    assertOpen(this.#s);
+    assertDbWritable(this.#s);
+    return this.#positions.applyFill(booking);
+  }
+
+  /**
+   * Preloads positions so a restarted engine does not stampede the store: ONE store query (`fetchPositions`,
+   * filtered to `symbols` when given), then ONE pipelined versioned cache write (`setManyIfNewer`). Resolves to
+   * how many positions were written (an entry the cache already holds at a newer version is left as is).
+   * Nothing is written in FAIL/LOCKDOWN or while the circuit is OPEN (rejects `CacheUnavailableError`).
+   */
+  async warmUp(symbols?: readonly string[]): Promise<number> {
+    const wanted = symbols === undefined ? null : new Set(symbols.map((sym) => validateSymbol(sym)));
+    assertOpen(this.#s);
+    if (!this.#s.policy.cacheEnabled || !this.#s.policy.cacheWritable) return 0;
+    const all = await this.#db.fetchPositions();
+    const chosen = wanted === null ? all : all.filter((p) => wanted.has(p.symbol));
+    return this.#positions.warm(chosen);
+  }
+
+  /** The near cache's state and counters, or null when it is off. */
+  nearCacheStats(): NearCacheStats | null {
+    return this.#nearSetup?.near.stats() ?? null;
   }
 
   /**
@@ -199,7 +269,26 @@ export class CacheManager {
       return Promise.reject(error);
     }
     if (!this.#s.policy.cacheEnabled) return Promise.resolve(null);
+    const near = this.#nearPrices;
+    if (near !== null) {
+      const hit = near.get(key);
+      if (hit !== undefined) {
+        this.#c.price.hits++;
+        return Promise.resolve(hit as CacheHash);
+      }
+      if (near.active) return this.#priceFilling(key, near);
+    }
     return this.#g.read(PRICE, key, null); // no async frame of its own: this is the hot path
+  }
+
+  async #priceFilling(key: string, near: NearCache): Promise<CacheHash | null> {
+    const seq = near.seq;
+    const started = this.#clock.now();
+    const found = await this.#g.readWithTtl(PRICE, key, null);
+    if (found === null) return null;
+    const hash = Object.freeze(found.hash);
+    near.put(key, hash, started + found.ttlMs, seq);
+    return hash;
   }
 
   /**
@@ -226,8 +315,19 @@ export class CacheManager {
     validateHash(data);
     assertOpen(this.#s);
     assertCacheWritable(this.#s);
-    await this.#g.set(PRICE, this.#prefix.price + sym, data, this.#s.ttl.price);
+    const key = this.#prefix.price + sym;
+    this.#dropNear(key);
+    try {
+      await this.#g.set(PRICE, key, data, this.#s.ttl.price);
+    } finally {
+      this.#dropNear(key);
+    }
     return true;
+  }
+
+  /** A write of this process: its near entry goes before the write is sent and again before it resolves. */
+  #dropNear(key: string): void {
+    this.#nearSetup?.near.drop(key);
   }
 
   // ---------------------------------------------------------------- generic entries
@@ -246,7 +346,12 @@ export class CacheManager {
     validateHash(hash);
     assertOpen(this.#s);
     assertCacheWritable(this.#s);
-    await this.#g.set(type, key, hash, this.#s.ttl[type]);
+    this.#dropNear(key);
+    try {
+      await this.#g.set(type, key, hash, this.#s.ttl[type]);
+    } finally {
+      this.#dropNear(key);
+    }
     return true;
   }
 
@@ -260,7 +365,12 @@ export class CacheManager {
     assertOpen(this.#s);
     if (!this.#s.policy.cacheEnabled) return false;
     if (type === POSITION) return this.#positions.invalidate(key.slice(this.#prefix.position.length));
-    return this.#g.delete(type, key);
+    this.#dropNear(key);
+    try {
+      return await this.#g.delete(type, key);
+    } finally {
+      this.#dropNear(key);
+    }
   }
 
   /** A fill or execution report arrived: the cached position of `symbol` is stale (prices are not touched). */
@@ -291,7 +401,9 @@ export class CacheManager {
    */
   async flush(): Promise<number> {
     assertOpen(this.#s);
+    this.#nearSetup?.near.clear();
     const removed = await this.#g.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
+    this.#nearSetup?.near.clear();
     this.#stats.reset();
     return removed;
   }
@@ -309,6 +421,7 @@ export class CacheManager {
     if (from === state) return;
     this.#s.safety = state;
     this.#s.policy = SAFETY_POLICY[state];
+    this.#nearSetup?.near.setCacheEnabled(this.#s.policy.cacheEnabled); // LOCKDOWN clears it
     let flushedKeys: number | null = null;
     let flushError = "";
     if (this.#s.policy.flushOnEnter || (from === SafetyState.LOCKDOWN && this.#flushPending)) {
@@ -370,6 +483,7 @@ export class CacheManager {
     this.#metricsTimer = null;
     this.#unsubscribeBreaker();
     this.#g.close();
+    if (this.#nearSetup !== null) await tearDownNearCache(this.#nearSetup, this.#client);
   }
 
   // ---------------------------------------------------------------- internals
@@ -382,6 +496,7 @@ export class CacheManager {
   }
 
   #onCircuitChange(to: CircuitState, from: CircuitState): void {
+    this.#nearSetup?.near.setCircuitClosed(to === CircuitState.CLOSED);
     // One BROKER_DISCONNECT per outage: an outage starts when the circuit leaves CLOSED and ends when it
     // returns to CLOSED. A failed HALF_OPEN probe (HALF_OPEN -> OPEN) is the same outage going on, not a
     // new page for whoever is on call.

@@ -8,3 +8,5 @@ export {
 } from "./event-bus.js";
 export { type CacheManagerFromEnvOptions, cacheManagerFromEnv, type EnvCacheLayer } from "./from-env.js";
 export type { CacheManagerOptions } from "./options.js";
+export type { NearCacheStats } from "./near-cache.js";
+export type { NearCacheOptions } from "./near-setup.js";

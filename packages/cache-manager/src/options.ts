@@ -1,4 +1,5 @@
 import { type CircuitBreaker, InMemoryCacheClient } from "@qts/cache";
+import type { NearCacheOptions } from "./near-setup.js";
 import {
   CACHE_TYPES,
   type CacheClient,
@@ -48,6 +49,11 @@ export interface CacheManagerOptions {
   safetyState?: SafetyState | undefined;
   /** Initial operating state (default BALANCED). */
   operatingState?: OperatingState | undefined;
+  /**
+   * Off by default. Keeps decoded positions and prices in process, coherent through Redis invalidation
+   * messages (`RedisCacheClient` on a single Redis or Sentinel only; see the README "Near cache").
+   */
+  nearCache?: NearCacheOptions | undefined;
 }
 
 export interface ResolvedOptions {
