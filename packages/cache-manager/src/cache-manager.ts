@@ -15,10 +15,10 @@ import {
   type Decimal,
   type EventSink,
   EventType,
+  effectiveTtlMs,
   type Fill,
   type FillResult,
   fill as fillRecord,
-  effectiveTtlMs,
   isOperatingState,
   isSafetyState,
   type OperatingState,
@@ -33,11 +33,11 @@ import {
   validateCacheType,
   validateSymbol,
 } from "@qts/contracts";
-import type { NearCache, NearCacheStats } from "./near-cache.js";
-import { type NearSetup, setUpNearCache, tearDownNearCache } from "./near-setup.js";
 import { InProcessEventBus } from "./event-bus.js";
 import { GuardedCache } from "./guarded-cache.js";
 import { errorMessage, parseEpochMs } from "./helpers.js";
+import type { NearCache, NearCacheStats } from "./near-cache.js";
+import { type NearSetup, setUpNearCache, tearDownNearCache } from "./near-setup.js";
 import {
   assertNamespaceSafe,
   type CacheManagerOptions,

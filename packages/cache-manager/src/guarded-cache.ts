@@ -2,8 +2,8 @@ import { type CircuitBreaker, CircuitState, type DeadlineQueue, REFUSED } from "
 import {
   type CacheClient,
   type CacheHash,
-  type CacheType,
   CacheOutOfMemoryError,
+  type CacheType,
   CacheUnavailableError,
   isNamespacedCacheClient,
   isVersionedCacheClient,
@@ -32,7 +32,10 @@ export function readsTtl(client: object): client is TtlReadingClient {
 }
 
 type ManyIfNewer = {
-  setManyIfNewer(entries: Iterable<readonly [string, Readonly<CacheHash>, number]>, ttlMs: number): Promise<number>;
+  setManyIfNewer(
+    entries: Iterable<readonly [string, Readonly<CacheHash>, number]>,
+    ttlMs: number,
+  ): Promise<number>;
 };
 
 export interface GuardedCacheParts {
@@ -253,9 +256,10 @@ export class GuardedCache {
       throw new CacheUnavailableError(`circuit open: cache write of ${entries.length} keys skipped`);
     }
     const seq = this.#pending.seq;
-    const client = this.#client as CacheClient & Partial<ManyIfNewer> & {
-      setMany?: (e: Iterable<readonly [string, Readonly<CacheHash>]>, ttlMs: number) => Promise<number>;
-    };
+    const client = this.#client as CacheClient &
+      Partial<ManyIfNewer> & {
+        setMany?: (e: Iterable<readonly [string, Readonly<CacheHash>]>, ttlMs: number) => Promise<number>;
+      };
     let sent: Promise<number>;
     if (typeof client.setManyIfNewer === "function") sent = client.setManyIfNewer(entries, ttlMs);
     else if (typeof client.setMany === "function")

@@ -1,5 +1,4 @@
 import { type CircuitBreaker, InMemoryCacheClient } from "@qts/cache";
-import type { NearCacheOptions } from "./near-setup.js";
 import {
   CACHE_TYPES,
   type CacheClient,
@@ -14,6 +13,7 @@ import {
   type SafetyState,
   ValidationError,
 } from "@qts/contracts";
+import type { NearCacheOptions } from "./near-setup.js";
 
 export interface CacheManagerOptions {
   /** Time source for stale checks, event timestamps and the default breaker (default: system clock). */

@@ -10,8 +10,8 @@ import {
   positionToHash,
 } from "@qts/contracts";
 import type { GuardedCache } from "./guarded-cache.js";
-import type { NearCache } from "./near-cache.js";
 import { KeyedSerializer, SingleFlight } from "./keyed-tasks.js";
+import type { NearCache } from "./near-cache.js";
 import { PositionMemo } from "./position-memo.js";
 import { assertDbWritable, type SharedState } from "./shared-state.js";
 

@@ -258,7 +258,9 @@ describe("out of memory on writes", () => {
     cache.set = full;
     cache.setIfNewer = full;
     for (let i = 0; i < 10; i++) {
-      await expect(manager.pushPrice("MSFT", { price: String(i) })).rejects.toBeInstanceOf(CacheOutOfMemoryError);
+      await expect(manager.pushPrice("MSFT", { price: String(i) })).rejects.toBeInstanceOf(
+        CacheOutOfMemoryError,
+      );
     }
     const booked = await manager.applyFill(buy("o2", "AAPL")); // the store booked it; the cache copy goes
     expect(booked.position.version).toBe(2);

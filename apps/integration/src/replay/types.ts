@@ -1,12 +1,4 @@
-import type {
-  CacheStats,
-  CacheType,
-  EventSink,
-  Fill,
-  FillResult,
-  Position,
-  QtsEvent,
-} from "@qts/contracts";
+import type { CacheStats, CacheType, EventSink, Fill, FillResult, Position, QtsEvent } from "@qts/contracts";
 
 /** The part of `CacheManager` the replay drives (structural, so a test can pass any implementation). */
 export interface ReplayCache {
