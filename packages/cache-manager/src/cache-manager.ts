@@ -35,6 +35,7 @@ import {
 } from "@qts/contracts";
 import { InProcessEventBus } from "./event-bus.js";
 import { GuardedCache } from "./guarded-cache.js";
+import { HashEntries } from "./hash-entries.js";
 import { errorMessage, parseEpochMs } from "./helpers.js";
 import type { NearCache, NearCacheStats } from "./near-cache.js";
 import { type NearSetup, setUpNearCache, tearDownNearCache } from "./near-setup.js";
@@ -76,9 +77,9 @@ export class CacheManager {
   readonly #client: CacheClient;
   readonly #db: DataSourceAdapter;
   readonly #nearSetup: NearSetup | null;
-  /** The near cache when it keeps positions / prices (else null: the hot paths test one field). */
+  /** The near cache when it keeps positions (else null: the hot path tests one field). */
   readonly #nearPositions: NearCache | null;
-  readonly #nearPrices: NearCache | null;
+  readonly #hashes: HashEntries;
 
   constructor(client: CacheClient, db: DataSourceAdapter, options: CacheManagerOptions = {}) {
     if (client === null || typeof client !== "object")
@@ -119,7 +120,14 @@ export class CacheManager {
     const nearSetup = setUpNearCache(client, options.nearCache, this.#clock);
     this.#nearSetup = nearSetup;
     this.#nearPositions = nearSetup?.positions ? nearSetup.near : null;
-    this.#nearPrices = nearSetup?.prices ? nearSetup.near : null;
+    this.#hashes = new HashEntries(
+      this.#g,
+      this.#clock,
+      nearSetup?.near ?? null,
+      nearSetup?.prices ?? false,
+      PRICE,
+      this.#c.price,
+    );
     if (nearSetup !== null) {
       nearSetup.near.setCircuitClosed(this.#breaker.state === CircuitState.CLOSED);
       nearSetup.near.setCacheEnabled(s.policy.cacheEnabled);
@@ -269,26 +277,7 @@ export class CacheManager {
       return Promise.reject(error);
     }
     if (!this.#s.policy.cacheEnabled) return Promise.resolve(null);
-    const near = this.#nearPrices;
-    if (near !== null) {
-      const hit = near.get(key);
-      if (hit !== undefined) {
-        this.#c.price.hits++;
-        return Promise.resolve(hit as CacheHash);
-      }
-      if (near.active) return this.#priceFilling(key, near);
-    }
-    return this.#g.read(PRICE, key, null); // no async frame of its own: this is the hot path
-  }
-
-  async #priceFilling(key: string, near: NearCache): Promise<CacheHash | null> {
-    const seq = near.seq;
-    const started = this.#clock.now();
-    const found = await this.#g.readWithTtl(PRICE, key, null);
-    if (found === null) return null;
-    const hash = Object.freeze(found.hash);
-    near.put(key, hash, started + found.ttlMs, seq);
-    return hash;
+    return this.#hashes.price(key);
   }
 
   /**
@@ -315,19 +304,8 @@ export class CacheManager {
     validateHash(data);
     assertOpen(this.#s);
     assertCacheWritable(this.#s);
-    const key = this.#prefix.price + sym;
-    this.#dropNear(key);
-    try {
-      await this.#g.set(PRICE, key, data, this.#s.ttl.price);
-    } finally {
-      this.#dropNear(key);
-    }
+    await this.#hashes.set(PRICE, this.#prefix.price + sym, data, this.#s.ttl.price);
     return true;
-  }
-
-  /** A write of this process: its near entry goes before the write is sent and again before it resolves. */
-  #dropNear(key: string): void {
-    this.#nearSetup?.near.drop(key);
   }
 
   // ---------------------------------------------------------------- generic entries
@@ -346,12 +324,7 @@ export class CacheManager {
     validateHash(hash);
     assertOpen(this.#s);
     assertCacheWritable(this.#s);
-    this.#dropNear(key);
-    try {
-      await this.#g.set(type, key, hash, this.#s.ttl[type]);
-    } finally {
-      this.#dropNear(key);
-    }
+    await this.#hashes.set(type, key, hash, this.#s.ttl[type]);
     return true;
   }
 
@@ -365,12 +338,7 @@ export class CacheManager {
     assertOpen(this.#s);
     if (!this.#s.policy.cacheEnabled) return false;
     if (type === POSITION) return this.#positions.invalidate(key.slice(this.#prefix.position.length));
-    this.#dropNear(key);
-    try {
-      return await this.#g.delete(type, key);
-    } finally {
-      this.#dropNear(key);
-    }
+    return this.#hashes.delete(type, key);
   }
 
   /** A fill or execution report arrived: the cached position of `symbol` is stale (prices are not touched). */

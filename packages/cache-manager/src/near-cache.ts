@@ -41,6 +41,7 @@ export class NearCache {
   #cacheEnabled = true;
   #active = false;
   #seq = 0;
+  #lastHit = "";
   #hits = 0;
   #fills = 0;
   #invalidations = 0;
@@ -69,8 +70,12 @@ export class NearCache {
       this.#entries.delete(key);
       return undefined;
     }
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    if (key !== this.#lastHit) {
+      // LRU: to the end of the insertion order (skipped when it is already the most recent hit)
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      this.#lastHit = key;
+    }
     this.#hits++;
     return entry.value;
   }
@@ -80,6 +85,7 @@ export class NearCache {
     if (!this.#active || seq !== this.#seq || !(expiresAt > this.#clock.now())) return;
     this.#entries.delete(key);
     this.#entries.set(key, { value, expiresAt });
+    this.#lastHit = "";
     this.#fills++;
     if (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value;
