@@ -38,7 +38,7 @@ import { GuardedCache } from "./guarded-cache.js";
 import { HashEntries } from "./hash-entries.js";
 import { errorMessage, parseEpochMs } from "./helpers.js";
 import type { NearCache, NearCacheStats } from "./near-cache.js";
-import { type NearSetup, setUpNearCache, tearDownNearCache } from "./near-setup.js";
+import { type NearSetup, nearStats, setUpNearCache, tearDownNearCache } from "./near-setup.js";
 import {
   assertNamespaceSafe,
   type CacheManagerOptions,
@@ -117,20 +117,20 @@ export class CacheManager {
     });
     this.#client = client;
     this.#db = db;
-    const nearSetup = setUpNearCache(client, options.nearCache, this.#clock);
+    const nearSetup = setUpNearCache(client, options.nearCache, this.#clock, this.#prefix);
     this.#nearSetup = nearSetup;
-    this.#nearPositions = nearSetup?.positions ? nearSetup.near : null;
+    this.#nearPositions = nearSetup?.positions ?? null;
     this.#hashes = new HashEntries(
       this.#g,
       this.#clock,
-      nearSetup?.near ?? null,
-      nearSetup?.prices ?? false,
+      nearSetup?.prices ?? null,
+      this.#prefix.price,
       PRICE,
       this.#c.price,
     );
-    if (nearSetup !== null) {
-      nearSetup.near.setCircuitClosed(this.#breaker.state === CircuitState.CLOSED);
-      nearSetup.near.setCacheEnabled(s.policy.cacheEnabled);
+    for (const near of nearSetup?.all ?? []) {
+      near.setCircuitClosed(this.#breaker.state === CircuitState.CLOSED);
+      near.setCacheEnabled(s.policy.cacheEnabled);
     }
     this.#positions = new PositionCache(
       this.#g,
@@ -201,20 +201,22 @@ export class CacheManager {
 
   /** Cache-aside: hit → the cached position; miss → the DB (one read per symbol at a time), then cached. */
   getPosition(symbol: string): Promise<Position | null> {
+    const near = this.#nearPositions;
+    if (near !== null && typeof symbol === "string" && !this.#s.closing) {
+      // A near hit: a Map lookup and an expiry check. Only validated symbols are ever stored, so a hit on the
+      // symbol as given means it is valid (one that needs trimming misses here and is validated below).
+      const hit = near.get(symbol);
+      if (hit !== undefined) {
+        this.#c.position.hits++;
+        return Promise.resolve(hit as Position);
+      }
+    }
     let sym: string;
     try {
       sym = validateSymbol(symbol);
       assertOpen(this.#s);
     } catch (error) {
       return Promise.reject(error);
-    }
-    const near = this.#nearPositions;
-    if (near !== null) {
-      const hit = near.get(this.#prefix.position + sym); // a Map lookup and an expiry check
-      if (hit !== undefined) {
-        this.#c.position.hits++;
-        return Promise.resolve(hit as Position);
-      }
     }
     return this.#positions.get(sym);
   }
@@ -250,7 +252,7 @@ export class CacheManager {
 
   /** The near cache's state and counters, or null when it is off. */
   nearCacheStats(): NearCacheStats | null {
-    return this.#nearSetup?.near.stats() ?? null;
+    return this.#nearSetup === null ? null : nearStats(this.#nearSetup);
   }
 
   /**
@@ -269,6 +271,10 @@ export class CacheManager {
 
   /** The cached price hash, or null (miss, open circuit, cache error, LOCKDOWN). Never reads the DB. */
   getPrice(symbol: string): Promise<CacheHash | null> {
+    if (typeof symbol === "string" && !this.#s.closing) {
+      const hit = this.#hashes.nearPrice(symbol); // as in getPosition
+      if (hit !== undefined) return Promise.resolve(hit);
+    }
     let key: string;
     try {
       key = this.#prefix.price + validateSymbol(symbol);
@@ -369,9 +375,9 @@ export class CacheManager {
    */
   async flush(): Promise<number> {
     assertOpen(this.#s);
-    this.#nearSetup?.near.clear();
+    this.#eachNear((n) => n.clear());
     const removed = await this.#g.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
-    this.#nearSetup?.near.clear();
+    this.#eachNear((n) => n.clear());
     this.#stats.reset();
     return removed;
   }
@@ -389,7 +395,8 @@ export class CacheManager {
     if (from === state) return;
     this.#s.safety = state;
     this.#s.policy = SAFETY_POLICY[state];
-    this.#nearSetup?.near.setCacheEnabled(this.#s.policy.cacheEnabled); // LOCKDOWN clears it
+    const enabled = this.#s.policy.cacheEnabled;
+    this.#eachNear((n) => n.setCacheEnabled(enabled)); // LOCKDOWN clears it
     let flushedKeys: number | null = null;
     let flushError = "";
     if (this.#s.policy.flushOnEnter || (from === SafetyState.LOCKDOWN && this.#flushPending)) {
@@ -463,8 +470,12 @@ export class CacheManager {
     return this.namespace + cacheKey(type, clean);
   }
 
+  #eachNear(fn: (near: NearCache) => void): void {
+    for (const near of this.#nearSetup?.all ?? []) fn(near);
+  }
+
   #onCircuitChange(to: CircuitState, from: CircuitState): void {
-    this.#nearSetup?.near.setCircuitClosed(to === CircuitState.CLOSED);
+    this.#eachNear((n) => n.setCircuitClosed(to === CircuitState.CLOSED));
     // One BROKER_DISCONNECT per outage: an outage starts when the circuit leaves CLOSED and ends when it
     // returns to CLOSED. A failed HALF_OPEN probe (HALF_OPEN -> OPEN) is the same outage going on, not a
     // new page for whoever is on call.

@@ -1,10 +1,10 @@
 import { RedisCacheClient, RedisInvalidationTracker } from "@qts/cache";
 import { type CacheClient, CacheType, type Clock, ValidationError } from "@qts/contracts";
-import { NearCache } from "./near-cache.js";
+import { NearCache, type NearCacheStats } from "./near-cache.js";
 
 /** The `nearCache` option of `CacheManager`. */
 export interface NearCacheOptions {
-  /** At most this many decoded entries in process (least recently used go first). */
+  /** At most this many decoded entries in process, per type (CLOCK eviction: entries not read recently go first). */
   maxEntries: number;
   /** Which types are kept in process (default both: `["position", "price"]`). */
   types?: readonly ("position" | "price")[] | undefined;
@@ -12,11 +12,18 @@ export interface NearCacheOptions {
   heartbeatMs?: number | undefined;
 }
 
+/** One near cache per type kept (keyed by symbol: no key concatenation on the hit path), one tracker. */
 export interface NearSetup {
-  readonly near: NearCache;
+  readonly positions: NearCache | null;
+  readonly prices: NearCache | null;
+  readonly all: readonly NearCache[];
   readonly tracker: RedisInvalidationTracker;
-  readonly positions: boolean;
-  readonly prices: boolean;
+}
+
+/** The manager's key prefixes of the types a near cache can keep (`<namespace>pos:`, `<namespace>price:`). */
+export interface NearPrefixes {
+  readonly position: string;
+  readonly price: string;
 }
 
 /** Clients that already feed a near cache: tracking is one redirect per data connection. */
@@ -32,6 +39,7 @@ export function setUpNearCache(
   client: CacheClient,
   options: NearCacheOptions | undefined,
   clock: Clock,
+  prefixes: NearPrefixes,
 ): NearSetup | null {
   if (options === undefined) return null;
   if (options === null || typeof options !== "object") {
@@ -74,22 +82,60 @@ export function setUpNearCache(
   }
   const tracker = new RedisInvalidationTracker(client, heartbeatMs === undefined ? {} : { heartbeatMs });
   tracked.add(client);
-  const near = new NearCache(maxEntries, clock);
-  tracker.on("invalidate", (keys) => near.invalidate(keys));
-  tracker.on("lost", () => near.setTracking(false));
-  tracker.on("tracking", () => near.setTracking(true));
-  if (tracker.tracking) near.setTracking(true);
-  return {
-    near,
-    tracker,
-    positions: types.includes(CacheType.POSITION),
-    prices: types.includes(CacheType.PRICE),
-  };
+  const positions = types.includes(CacheType.POSITION) ? new NearCache(maxEntries, clock) : null;
+  const prices = types.includes(CacheType.PRICE) ? new NearCache(maxEntries, clock) : null;
+  const all = [positions, prices].filter((n): n is NearCache => n !== null);
+  tracker.on("invalidate", (keys) => route(keys, positions, prices, prefixes));
+  tracker.on("lost", () => {
+    for (const n of all) n.setTracking(false);
+  });
+  tracker.on("tracking", () => {
+    for (const n of all) n.setTracking(true);
+  });
+  if (tracker.tracking) for (const n of all) n.setTracking(true);
+  return { positions, prices, all, tracker };
+}
+
+/** An invalidation message: each key to the near cache of its type, by symbol (`null`: everything). */
+function route(
+  keys: readonly string[] | null,
+  positions: NearCache | null,
+  prices: NearCache | null,
+  prefixes: NearPrefixes,
+): void {
+  if (keys === null) {
+    positions?.invalidate(null);
+    prices?.invalidate(null);
+    return;
+  }
+  const pos: string[] = [];
+  const pri: string[] = [];
+  for (const key of keys) {
+    if (key.startsWith(prefixes.position)) pos.push(key.slice(prefixes.position.length));
+    else if (key.startsWith(prefixes.price)) pri.push(key.slice(prefixes.price.length));
+  }
+  if (positions !== null && pos.length > 0) positions.invalidate(pos);
+  if (prices !== null && pri.length > 0) prices.invalidate(pri);
+}
+
+/** The counters of every type's near cache together (`maxEntries` is per type). */
+export function nearStats(setup: NearSetup): NearCacheStats {
+  const parts = setup.all.map((n) => n.stats());
+  const sum = (f: (s: NearCacheStats) => number) => parts.reduce((a, s) => a + f(s), 0);
+  return Object.freeze({
+    active: parts.every((s) => s.active),
+    entries: sum((s) => s.entries),
+    maxEntries: parts[0]?.maxEntries ?? 0,
+    hits: sum((s) => s.hits),
+    fills: sum((s) => s.fills),
+    invalidations: sum((s) => s.invalidations),
+    bypasses: Math.max(...parts.map((s) => s.bypasses)),
+  });
 }
 
 /** Releases the client for another near cache once the tracker is closed. */
 export async function tearDownNearCache(setup: NearSetup, client: CacheClient): Promise<void> {
-  setup.near.setTracking(false);
+  for (const n of setup.all) n.setTracking(false);
   await setup.tracker.close();
   tracked.delete(client);
 }

@@ -84,7 +84,7 @@ export class PositionCache {
       this.#g.undecodable(POSITION);
       return this.#load(sym, true, true);
     }
-    near.put(key, decoded, started + found.ttlMs, seq);
+    near.put(sym, decoded, started + found.ttlMs, seq);
     return decoded;
   }
 
@@ -117,7 +117,7 @@ export class PositionCache {
     if (positions.length === 0 || !s.policy.cacheEnabled || !s.policy.cacheWritable) return 0;
     const entries = positions.map((p) => [this.#prefix + p.symbol, positionToHash(p), p.version] as const);
     for (const p of positions) this.#bump(p.symbol);
-    for (const [key] of entries) this.#near?.drop(key);
+    for (const p of positions) this.#near?.drop(p.symbol);
     try {
       let applied = 0;
       for (let i = 0; i < entries.length; i += WARM_BATCH) {
@@ -125,7 +125,7 @@ export class PositionCache {
       }
       return applied;
     } finally {
-      for (const [key] of entries) this.#near?.drop(key);
+      for (const p of positions) this.#near?.drop(p.symbol);
     }
   }
 
@@ -134,11 +134,11 @@ export class PositionCache {
     this.#bump(sym);
     const key = this.#prefix + sym;
     return this.#writes.run(sym, async () => {
-      this.#near?.drop(key);
+      this.#near?.drop(sym);
       try {
         return await this.#g.delete(POSITION, key);
       } finally {
-        this.#near?.drop(key);
+        this.#near?.drop(sym);
       }
     });
   }
@@ -186,7 +186,7 @@ export class PositionCache {
       return;
     }
     const near = this.#near;
-    near?.drop(key);
+    near?.drop(sym);
     try {
       if (fresh !== null && s.policy.cacheWritable && s.policy.cacheEnabled) {
         const hash = positionToHash(fresh);
@@ -194,7 +194,7 @@ export class PositionCache {
       }
       if (s.policy.cacheEnabled) await this.#g.tryDelete(POSITION, key);
     } finally {
-      near?.drop(key);
+      near?.drop(sym);
     }
   }
 

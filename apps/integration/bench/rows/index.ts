@@ -5,6 +5,7 @@ import { getManyBench } from "./getmany.js";
 import { hitPathBench } from "./hit-path.js";
 import { breakerBench, memoryCacheBench } from "./in-process.js";
 import { ioredisBench } from "./ioredis.js";
+import { nearBench } from "./near.js";
 import { ohlcvBench } from "./ohlcv.js";
 import { redisReadBench } from "./redis-read.js";
 import { ticksBench } from "./ticks.js";
@@ -23,4 +24,5 @@ export const ALL_BENCHES: readonly BenchDef[] = [
   hitPathBench,
   ioredisBench,
   versionedBench,
+  nearBench,
 ];
