@@ -14,6 +14,7 @@ const FILLS = 500;
 interface Writer {
   child: ChildProcess;
   /** performance.now() of each ack, and of `done`. */
+  ready: boolean;
   firstAckAt: number | null;
   doneAt: number | null;
   acks: number;
@@ -53,6 +54,7 @@ describe.skipIf(pgUrl === null || redisUrl === null)(
           });
           const w: Writer = {
             child,
+            ready: false,
             firstAckAt: null,
             doneAt: null,
             acks: 0,
@@ -66,11 +68,19 @@ describe.skipIf(pgUrl === null || redisUrl === null)(
               w.firstAckAt ??= performance.now();
               w.acks++;
               acked.set(symbol, Math.max(acked.get(symbol) ?? 0, Number(version)));
-            } else if (kind === "done") w.doneAt = performance.now();
+            } else if (kind === "ready") w.ready = true;
+            else if (kind === "done") w.doneAt = performance.now();
           });
           writers.push(w);
         }
-        await new Promise((r) => setTimeout(r, 1500)); // both connect (node start, pools, Redis)
+        const connectBy = performance.now() + 30_000; // both connected (node start, pool, Redis) before "go"
+        while (!writers.every((w) => w.ready)) {
+          const gone = writers.find((w) => w.child.exitCode !== null);
+          if (gone !== undefined)
+            throw new Error(`a writer exited before it was ready: ${gone.stderr.join("")}`);
+          if (performance.now() > connectBy) throw new Error("writers not ready within 30 s");
+          await new Promise((r) => setTimeout(r, 20));
+        }
         for (const w of writers) w.child.stdin?.end("go\n");
 
         let samples = 0;

@@ -1,6 +1,6 @@
 // A child process of cross-process-fills.test.ts: one engine booking fills through its own CacheManager over
-// the shared Redis and PostgreSQL. Prints one line per acknowledged fill: `ack <symbol> <version>`, then
-// `done <n>`. Configured by environment variables (see the test).
+// the shared Redis and PostgreSQL. Prints `ready` once connected, then (after the parent's "go" on stdin) one
+// line per acknowledged fill: `ack <symbol> <version>`, then `done <n>`. Configured by environment variables (see the test).
 import { RedisCacheClient } from "@qts/cache";
 import { CacheManager } from "@qts/cache-manager";
 import { DataSourceUnavailableError, fill } from "@qts/contracts";
@@ -15,6 +15,8 @@ const db = createDataSource({ mode: "DB_ONLY", dbDsn: env.PG_URL }, { timescale:
 const client = new RedisCacheClient({ url: env.REDIS_URL, namespace: env.REDIS_NAMESPACE });
 const manager = new CacheManager(client, db, { metricsIntervalMs: 0, ttlOverridesMs: { position: 120_000 } });
 await client.ready();
+await db.fetchPositions(); // the pool is connected too
+process.stdout.write("ready\n");
 
 // Both writers wait for the parent's "go" on stdin, so they start together.
 await new Promise((resolve) => process.stdin.once("data", resolve));
