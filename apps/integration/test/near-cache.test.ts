@@ -102,6 +102,19 @@ describe("near cache (private Redis)", () => {
     open.push(second);
   });
 
+  it("RedisCacheClient.getWithTtl: the hash with its remaining TTL in one round trip; null on a miss", async () => {
+    if (server === null) return;
+    const c = client("gwt:");
+    await c.set("pos:A", { qty: "1" }, 5000);
+    const got = await c.getWithTtl("pos:A");
+    expect(got?.hash).toEqual({ qty: "1" });
+    expect(got!.ttlMs).toBeGreaterThan(4000);
+    expect(got!.ttlMs).toBeLessThanOrEqual(5000);
+    expect(await c.getWithTtl("pos:none")).toBeNull();
+    await c.redis.hset("gwt:pos:B", "qty", "2"); // written without a TTL by someone else
+    expect(await c.getWithTtl("pos:B")).toEqual({ hash: { qty: "2" }, ttlMs: Number.POSITIVE_INFINITY });
+  });
+
   it("serves hits from process memory; a write from A drops B's entry (delay p50/p99 over 1,000 writes)", async () => {
     if (server === null) return;
     const { a, b } = await pair();
