@@ -1,6 +1,14 @@
 import { CircuitBreaker, InMemoryCacheClient, RedisCacheClient } from "@qts/cache";
 import { CacheManager } from "@qts/cache-manager";
-import { type DataSourceAdapter, fill, positionToHash, SafetyState, ValidationError } from "@qts/contracts";
+import {
+  CacheType,
+  type DataSourceAdapter,
+  fill,
+  ManualClock,
+  positionToHash,
+  SafetyState,
+  ValidationError,
+} from "@qts/contracts";
 import { InMemoryAdapter } from "@qts/db-adapters";
 import { type PrivateRedis, startPrivateRedis } from "@qts/testkit";
 import { Redis } from "ioredis";
@@ -320,11 +328,20 @@ describe("near cache (private Redis)", () => {
     }
   }, 60_000);
 
-  it("an entry never outlives its Redis TTL", async () => {
+  it("an entry never outlives its Redis TTL (the remaining TTL read with the hash bounds it)", async () => {
     if (server === null) return;
-    const { a, b, ns, bClient } = await pair();
-    await a.pushPrice("TTL", { price: "1" });
-    // Shorten the Redis entry's TTL behind B's back (PEXPIRE reports no invalidation): B's copy expires with it.
+    const { a, ns } = await pair();
+    // B's near cache runs on a manual clock, so only the expiry it computed can end the entry.
+    const clock = new ManualClock(Date.now());
+    const b = new CacheManager(client(ns), new InMemoryAdapter(), {
+      clock,
+      breaker: new CircuitBreaker(),
+      metricsIntervalMs: 0,
+      nearCache: { maxEntries: 10 },
+    });
+    open.push(b);
+    await until(() => b.nearCacheStats()?.active === true, 5000, "tracking");
+    await a.pushPrice("TTL", { price: "1" }); // A's price TTL: 5000 ms
     await until(
       () => {
         void b.getPrice("TTL");
@@ -333,19 +350,15 @@ describe("near cache (private Redis)", () => {
       2000,
       "near entry",
     );
-    await bClient.redis.pexpire(`${ns}price:TTL`, 150);
-    await b.pushPrice("OTHER", { price: "x" }); // unrelated write: does not drop TTL's entry
-    await until(
-      () => {
-        void b.getPrice("TTL");
-        return b.nearCacheStats()!.entries >= 1;
-      },
-      2000,
-      "refilled with the short TTL",
-    );
+    const ttl = a.ttlMs(CacheType.PRICE);
+    clock.advance(ttl - 1000); // the Redis PTTL read with the hash is a little under `ttl` (real ms elapsed)
+    let hits = b.nearCacheStats()!.hits;
     expect((await b.getPrice("TTL"))?.price).toBe("1");
-    await sleep(200);
-    expect(await b.getPrice("TTL")).toBeNull();
+    expect(b.nearCacheStats()!.hits).toBe(hits + 1); // still near
+    clock.advance(1000);
+    hits = b.nearCacheStats()!.hits;
+    expect((await b.getPrice("TTL"))?.price).toBe("1"); // Redis still has it (real time) ...
+    expect(b.nearCacheStats()!.hits).toBe(hits); // ... but the near copy had expired with its Redis TTL
   });
 
   it("warmUp fills the cache in one pipeline; own writes drop the near entry before they resolve", async () => {
@@ -374,6 +387,19 @@ describe("near cache (private Redis)", () => {
         fill({ fillId: "w7b", symbol: "W7", side: "BUY", qty: "1", price: "5", timestamp: 1 }),
       );
       expect((await b.getPosition("W7"))?.version).toBe(2); // not the near copy of version 1
+      // setCached of a position is an own write too: the near copy is gone when it resolves
+      const hits = b.nearCacheStats()!.hits;
+      await until(
+        () => {
+          void b.getPosition("W8");
+          return b.nearCacheStats()!.hits > hits; // W8 was served from process memory
+        },
+        2000,
+        "near hit W8",
+      );
+      const manual = positionToHash((await db.fetchPosition("W8"))!);
+      await b.setCached(CacheType.POSITION, "W8", { ...manual, qty: "99" });
+      expect((await b.getPosition("W8"))?.qty.toString()).toBe("99");
     } finally {
       raw.disconnect();
     }

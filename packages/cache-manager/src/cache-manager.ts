@@ -330,7 +330,14 @@ export class CacheManager {
     validateHash(hash);
     assertOpen(this.#s);
     assertCacheWritable(this.#s);
-    await this.#hashes.set(type, key, hash, this.#s.ttl[type]);
+    // A position written this way is an own write too: its near copy goes before it is sent and before it resolves.
+    const sym = type === POSITION ? key.slice(this.#prefix.position.length) : null;
+    if (sym !== null) this.#nearPositions?.drop(sym);
+    try {
+      await this.#hashes.set(type, key, hash, this.#s.ttl[type]);
+    } finally {
+      if (sym !== null) this.#nearPositions?.drop(sym);
+    }
     return true;
   }
 
