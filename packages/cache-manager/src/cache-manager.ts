@@ -10,7 +10,6 @@ import {
   CacheUnavailableError,
   type Clock,
   cacheKey,
-  createEvent,
   type DataSourceAdapter,
   type Decimal,
   type EventSink,
@@ -37,6 +36,7 @@ import { InProcessEventBus } from "./event-bus.js";
 import { GuardedCache } from "./guarded-cache.js";
 import { HashEntries } from "./hash-entries.js";
 import { errorMessage, parseEpochMs } from "./helpers.js";
+import { ManagerEvents } from "./manager-events.js";
 import type { NearCache, NearCacheStats } from "./near-cache.js";
 import { type NearSetup, nearStats, setUpNearCache, tearDownNearCache } from "./near-setup.js";
 import {
@@ -59,9 +59,8 @@ const { POSITION, PRICE } = CacheType;
 export class CacheManager {
   readonly namespace: string;
   readonly #clock: Clock;
-  readonly #sink: EventSink;
+  readonly #events: ManagerEvents;
   readonly #breaker: CircuitBreaker;
-  readonly #source: string;
   readonly #overrides: Readonly<Partial<Record<CacheType, number>>>;
   readonly #g: GuardedCache;
   readonly #flushTimeoutMs: number;
@@ -88,10 +87,9 @@ export class CacheManager {
     const o = resolveOptions(options);
     assertNamespaceSafe(client, o);
     this.#clock = options.clock ?? systemClock;
-    this.#sink = options.eventSink ?? new InProcessEventBus();
+    this.#events = new ManagerEvents(options.eventSink ?? new InProcessEventBus(), this.#clock, o.source);
     this.#breaker = options.breaker ?? new CircuitBreaker({ clock: this.#clock });
     this.namespace = o.namespace;
-    this.#source = o.source;
     this.#overrides = o.ttlOverridesMs;
     this.#flushTimeoutMs = o.flushTimeoutMs;
     const declared = declaredClientTimeoutMs(client);
@@ -151,7 +149,7 @@ export class CacheManager {
 
   /** The event sink (the default `InProcessEventBus` unless one was given). */
   get events(): EventSink {
-    return this.#sink;
+    return this.#events.sink;
   }
 
   get circuitBreaker(): CircuitBreaker {
@@ -483,21 +481,8 @@ export class CacheManager {
 
   #onCircuitChange(to: CircuitState, from: CircuitState): void {
     this.#eachNear((n) => n.setCircuitClosed(to === CircuitState.CLOSED));
-    // One BROKER_DISCONNECT per outage: an outage starts when the circuit leaves CLOSED and ends when it
-    // returns to CLOSED. A failed HALF_OPEN probe (HALF_OPEN -> OPEN) is the same outage going on, not a
-    // new page for whoever is on call.
-    if (to === CircuitState.OPEN && from === CircuitState.CLOSED) {
-      const last = this.#breaker.lastFailureAt;
-      this.#publish(EventType.BROKER_DISCONNECT, Priority.P0_CRITICAL, {
-        from,
-        to,
-        failureCount: this.#breaker.failureCount,
-        lastFailureAt: last === null ? null : last.toISOString(),
-      });
-    } else if (to === CircuitState.CLOSED) {
-      this.#publish(EventType.BROKER_RECONNECT, Priority.P1_HIGH, { from, to });
-      this.#g.drainPending(); // keys marked while the probe was out
-    }
+    this.#events.circuitChanged(to, from, this.#breaker);
+    if (to === CircuitState.CLOSED) this.#g.drainPending(); // keys marked while the probe was out
   }
 
   /**
@@ -515,13 +500,7 @@ export class CacheManager {
   }
 
   #publish(type: EventType, priority: Priority, payload: Readonly<Record<string, unknown>>): QtsEvent {
-    const event = createEvent(type, priority, this.#source, payload, new Date(this.#clock.now()));
-    try {
-      this.#sink.publish(event);
-    } catch {
-      // An event sink must never break a cache call.
-    }
-    return event;
+    return this.#events.publish(type, priority, payload);
   }
 }
 
