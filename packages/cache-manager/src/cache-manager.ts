@@ -10,12 +10,14 @@ import {
   CacheUnavailableError,
   type Clock,
   cacheKey,
-  createEvent,
   type DataSourceAdapter,
   type Decimal,
   type EventSink,
   EventType,
   effectiveTtlMs,
+  type Fill,
+  type FillResult,
+  fill as fillRecord,
   isOperatingState,
   isSafetyState,
   type OperatingState,
@@ -32,7 +34,11 @@ import {
 } from "@qts/contracts";
 import { InProcessEventBus } from "./event-bus.js";
 import { GuardedCache } from "./guarded-cache.js";
+import { HashEntries } from "./hash-entries.js";
 import { errorMessage, parseEpochMs } from "./helpers.js";
+import { ManagerEvents } from "./manager-events.js";
+import type { NearCache, NearCacheStats } from "./near-cache.js";
+import { type NearSetup, nearStats, setUpNearCache, tearDownNearCache } from "./near-setup.js";
 import {
   assertNamespaceSafe,
   type CacheManagerOptions,
@@ -53,9 +59,8 @@ const { POSITION, PRICE } = CacheType;
 export class CacheManager {
   readonly namespace: string;
   readonly #clock: Clock;
-  readonly #sink: EventSink;
+  readonly #events: ManagerEvents;
   readonly #breaker: CircuitBreaker;
-  readonly #source: string;
   readonly #overrides: Readonly<Partial<Record<CacheType, number>>>;
   readonly #g: GuardedCache;
   readonly #flushTimeoutMs: number;
@@ -68,6 +73,12 @@ export class CacheManager {
   #flushPending = false;
   #metricsTimer: ReturnType<typeof setInterval> | null = null;
   readonly #unsubscribeBreaker: () => void;
+  readonly #client: CacheClient;
+  readonly #db: DataSourceAdapter;
+  readonly #nearSetup: NearSetup | null;
+  /** The near cache when it keeps positions (else null: the hot path tests one field). */
+  readonly #nearPositions: NearCache | null;
+  readonly #hashes: HashEntries;
 
   constructor(client: CacheClient, db: DataSourceAdapter, options: CacheManagerOptions = {}) {
     if (client === null || typeof client !== "object")
@@ -76,10 +87,9 @@ export class CacheManager {
     const o = resolveOptions(options);
     assertNamespaceSafe(client, o);
     this.#clock = options.clock ?? systemClock;
-    this.#sink = options.eventSink ?? new InProcessEventBus();
+    this.#events = new ManagerEvents(options.eventSink ?? new InProcessEventBus(), this.#clock, o.source);
     this.#breaker = options.breaker ?? new CircuitBreaker({ clock: this.#clock });
     this.namespace = o.namespace;
-    this.#source = o.source;
     this.#overrides = o.ttlOverridesMs;
     this.#flushTimeoutMs = o.flushTimeoutMs;
     const declared = declaredClientTimeoutMs(client);
@@ -103,7 +113,31 @@ export class CacheManager {
       typeOf: (key) => typeOfKey(key, prefix),
       stopDraining: () => s.closing || !s.policy.cacheEnabled,
     });
-    this.#positions = new PositionCache(this.#g, db, this.#prefix.position, this.#s);
+    this.#client = client;
+    this.#db = db;
+    const nearSetup = setUpNearCache(client, options.nearCache, this.#clock, this.#prefix);
+    this.#nearSetup = nearSetup;
+    this.#nearPositions = nearSetup?.positions ?? null;
+    this.#hashes = new HashEntries(
+      this.#g,
+      this.#clock,
+      nearSetup?.prices ?? null,
+      this.#prefix.price,
+      PRICE,
+      this.#c.price,
+    );
+    for (const near of nearSetup?.all ?? []) {
+      near.setCircuitClosed(this.#breaker.state === CircuitState.CLOSED);
+      near.setCacheEnabled(s.policy.cacheEnabled);
+    }
+    this.#positions = new PositionCache(
+      this.#g,
+      db,
+      this.#prefix.position,
+      this.#s,
+      this.#nearPositions,
+      this.#clock,
+    );
     this.#unsubscribeBreaker = this.#breaker.onStateChange((to, from) => this.#onCircuitChange(to, from));
     if (o.metricsIntervalMs > 0) {
       this.#metricsTimer = setInterval(() => this.publishMetrics(), o.metricsIntervalMs);
@@ -115,7 +149,7 @@ export class CacheManager {
 
   /** The event sink (the default `InProcessEventBus` unless one was given). */
   get events(): EventSink {
-    return this.#sink;
+    return this.#events.sink;
   }
 
   get circuitBreaker(): CircuitBreaker {
@@ -165,6 +199,16 @@ export class CacheManager {
 
   /** Cache-aside: hit → the cached position; miss → the DB (one read per symbol at a time), then cached. */
   getPosition(symbol: string): Promise<Position | null> {
+    const near = this.#nearPositions;
+    if (near !== null && typeof symbol === "string" && !this.#s.closing) {
+      // A near hit: a Map lookup and an expiry check. Only validated symbols are ever stored, so a hit on the
+      // symbol as given means it is valid (one that needs trimming misses here and is validated below).
+      const hit = near.get(symbol);
+      if (hit !== undefined) {
+        this.#c.position.hits++;
+        return Promise.resolve(hit as Position);
+      }
+    }
     let sym: string;
     try {
       sym = validateSymbol(symbol);
@@ -173,6 +217,40 @@ export class CacheManager {
       return Promise.reject(error);
     }
     return this.#positions.get(sym);
+  }
+
+  /**
+   * Books a fill exactly once (SPEC "Fills booked exactly once"): the store's `applyFill` (atomic, idempotent
+   * by `fillId`), then a write-through of the position it returns, versioned, in the symbol's write order
+   * (after the `updatePositionOnFill` / `applyFill` calls for it made before). Rejects with `ReadOnlyError` in
+   * FAIL and LOCKDOWN, and with the store's typed errors (`ConflictError`, `DataSourceUnavailableError`: retry
+   * with the same fill); a failed cache write never rejects it (the key is deleted or pending instead).
+   */
+  async applyFill(f: Fill): Promise<FillResult> {
+    const booking = fillRecord(f); // validates (a Fill from elsewhere, or a plain object) before any I/O
+    assertOpen(this.#s);
+    assertDbWritable(this.#s);
+    return this.#positions.applyFill(booking);
+  }
+
+  /**
+   * Preloads positions so a restarted engine does not stampede the store: ONE store query (`fetchPositions`,
+   * filtered to `symbols` when given), then ONE pipelined versioned cache write (`setManyIfNewer`). Resolves to
+   * how many positions were written (an entry the cache already holds at a newer version is left as is).
+   * Nothing is written in FAIL/LOCKDOWN or while the circuit is OPEN (rejects `CacheUnavailableError`).
+   */
+  async warmUp(symbols?: readonly string[]): Promise<number> {
+    const wanted = symbols === undefined ? null : new Set(symbols.map((sym) => validateSymbol(sym)));
+    assertOpen(this.#s);
+    if (!this.#s.policy.cacheEnabled || !this.#s.policy.cacheWritable) return 0;
+    const all = await this.#db.fetchPositions();
+    const chosen = wanted === null ? all : all.filter((p) => wanted.has(p.symbol));
+    return this.#positions.warm(chosen);
+  }
+
+  /** The near cache's state and counters, or null when it is off. */
+  nearCacheStats(): NearCacheStats | null {
+    return this.#nearSetup === null ? null : nearStats(this.#nearSetup);
   }
 
   /**
@@ -191,6 +269,10 @@ export class CacheManager {
 
   /** The cached price hash, or null (miss, open circuit, cache error, LOCKDOWN). Never reads the DB. */
   getPrice(symbol: string): Promise<CacheHash | null> {
+    if (typeof symbol === "string" && !this.#s.closing) {
+      const hit = this.#hashes.nearPrice(symbol); // as in getPosition
+      if (hit !== undefined) return Promise.resolve(hit);
+    }
     let key: string;
     try {
       key = this.#prefix.price + validateSymbol(symbol);
@@ -199,7 +281,7 @@ export class CacheManager {
       return Promise.reject(error);
     }
     if (!this.#s.policy.cacheEnabled) return Promise.resolve(null);
-    return this.#g.read(PRICE, key, null); // no async frame of its own: this is the hot path
+    return this.#hashes.price(key);
   }
 
   /**
@@ -226,7 +308,7 @@ export class CacheManager {
     validateHash(data);
     assertOpen(this.#s);
     assertCacheWritable(this.#s);
-    await this.#g.set(PRICE, this.#prefix.price + sym, data, this.#s.ttl.price);
+    await this.#hashes.set(PRICE, this.#prefix.price + sym, data, this.#s.ttl.price);
     return true;
   }
 
@@ -246,7 +328,14 @@ export class CacheManager {
     validateHash(hash);
     assertOpen(this.#s);
     assertCacheWritable(this.#s);
-    await this.#g.set(type, key, hash, this.#s.ttl[type]);
+    // A position written this way is an own write too: its near copy goes before it is sent and before it resolves.
+    const sym = type === POSITION ? key.slice(this.#prefix.position.length) : null;
+    if (sym !== null) this.#nearPositions?.drop(sym);
+    try {
+      await this.#hashes.set(type, key, hash, this.#s.ttl[type]);
+    } finally {
+      if (sym !== null) this.#nearPositions?.drop(sym);
+    }
     return true;
   }
 
@@ -260,7 +349,7 @@ export class CacheManager {
     assertOpen(this.#s);
     if (!this.#s.policy.cacheEnabled) return false;
     if (type === POSITION) return this.#positions.invalidate(key.slice(this.#prefix.position.length));
-    return this.#g.delete(type, key);
+    return this.#hashes.delete(type, key);
   }
 
   /** A fill or execution report arrived: the cached position of `symbol` is stale (prices are not touched). */
@@ -291,7 +380,9 @@ export class CacheManager {
    */
   async flush(): Promise<number> {
     assertOpen(this.#s);
+    this.#eachNear((n) => n.clear());
     const removed = await this.#g.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
+    this.#eachNear((n) => n.clear());
     this.#stats.reset();
     return removed;
   }
@@ -309,6 +400,8 @@ export class CacheManager {
     if (from === state) return;
     this.#s.safety = state;
     this.#s.policy = SAFETY_POLICY[state];
+    const enabled = this.#s.policy.cacheEnabled;
+    this.#eachNear((n) => n.setCacheEnabled(enabled)); // LOCKDOWN clears it
     let flushedKeys: number | null = null;
     let flushError = "";
     if (this.#s.policy.flushOnEnter || (from === SafetyState.LOCKDOWN && this.#flushPending)) {
@@ -370,6 +463,7 @@ export class CacheManager {
     this.#metricsTimer = null;
     this.#unsubscribeBreaker();
     this.#g.close();
+    if (this.#nearSetup !== null) await tearDownNearCache(this.#nearSetup, this.#client);
   }
 
   // ---------------------------------------------------------------- internals
@@ -381,22 +475,14 @@ export class CacheManager {
     return this.namespace + cacheKey(type, clean);
   }
 
+  #eachNear(fn: (near: NearCache) => void): void {
+    for (const near of this.#nearSetup?.all ?? []) fn(near);
+  }
+
   #onCircuitChange(to: CircuitState, from: CircuitState): void {
-    // One BROKER_DISCONNECT per outage: an outage starts when the circuit leaves CLOSED and ends when it
-    // returns to CLOSED. A failed HALF_OPEN probe (HALF_OPEN -> OPEN) is the same outage going on, not a
-    // new page for whoever is on call.
-    if (to === CircuitState.OPEN && from === CircuitState.CLOSED) {
-      const last = this.#breaker.lastFailureAt;
-      this.#publish(EventType.BROKER_DISCONNECT, Priority.P0_CRITICAL, {
-        from,
-        to,
-        failureCount: this.#breaker.failureCount,
-        lastFailureAt: last === null ? null : last.toISOString(),
-      });
-    } else if (to === CircuitState.CLOSED) {
-      this.#publish(EventType.BROKER_RECONNECT, Priority.P1_HIGH, { from, to });
-      this.#g.drainPending(); // keys marked while the probe was out
-    }
+    this.#eachNear((n) => n.setCircuitClosed(to === CircuitState.CLOSED));
+    this.#events.circuitChanged(to, from, this.#breaker);
+    if (to === CircuitState.CLOSED) this.#g.drainPending(); // keys marked while the probe was out
   }
 
   /**
@@ -414,13 +500,7 @@ export class CacheManager {
   }
 
   #publish(type: EventType, priority: Priority, payload: Readonly<Record<string, unknown>>): QtsEvent {
-    const event = createEvent(type, priority, this.#source, payload, new Date(this.#clock.now()));
-    try {
-      this.#sink.publish(event);
-    } catch {
-      // An event sink must never break a cache call.
-    }
-    return event;
+    return this.#events.publish(type, priority, payload);
   }
 }
 

@@ -2,9 +2,12 @@ import { type CircuitBreaker, CircuitState, type DeadlineQueue, REFUSED } from "
 import {
   type CacheClient,
   type CacheHash,
+  CacheOutOfMemoryError,
   type CacheType,
   CacheUnavailableError,
   isNamespacedCacheClient,
+  isVersionedCacheClient,
+  type VersionedCacheClient,
 } from "@qts/contracts";
 import { DeferredInvalidations } from "./deferred-invalidations.js";
 import { asCacheUnavailable, withTimeout } from "./helpers.js";
@@ -12,6 +15,28 @@ import type { Counters } from "./stats.js";
 
 /** How many deletes the recovery probe keeps in flight at once. */
 const RECOVERY_BATCH = 64;
+
+/** A hash read together with its remaining TTL (see `RedisCacheClient.getWithTtl`). */
+export interface HashWithTtl {
+  readonly hash: CacheHash;
+  readonly ttlMs: number;
+}
+
+/** A client that can read a hash with its remaining TTL (the near cache needs it). */
+export interface TtlReadingClient {
+  getWithTtl(key: string): Promise<HashWithTtl | null>;
+}
+
+export function readsTtl(client: object): client is TtlReadingClient {
+  return typeof (client as Partial<TtlReadingClient>).getWithTtl === "function";
+}
+
+type ManyIfNewer = {
+  setManyIfNewer(
+    entries: Iterable<readonly [string, Readonly<CacheHash>, number]>,
+    ttlMs: number,
+  ): Promise<number>;
+};
 
 export interface GuardedCacheParts {
   readonly client: CacheClient;
@@ -40,13 +65,16 @@ export interface GuardedCacheParts {
  */
 export class GuardedCache {
   readonly #client: CacheClient;
+  /** The client when it has versioned writes (`setIfNewer`), else null. */
+  readonly #versioned: VersionedCacheClient | null;
+  readonly #get: (key: string) => Promise<CacheHash | null>;
   readonly #breaker: CircuitBreaker;
   readonly #deadlines: DeadlineQueue | null;
   readonly #counters: Readonly<Record<CacheType, Counters>>;
   /** Keys written, for `flush()` on a client that cannot flush by prefix; null when it can. */
   readonly #ownedKeys: Set<string> | null;
-  /** Cache writes in flight → their key. */
-  readonly #inflightWrites = new Map<Promise<unknown>, string>();
+  /** Cache writes in flight → their key (keys, for a batch). */
+  readonly #inflightWrites = new Map<Promise<unknown>, string | readonly string[]>();
   readonly #pending = new DeferredInvalidations();
   /** Stops the background deletes (manager closing, LOCKDOWN). */
   readonly #stopDraining: () => boolean;
@@ -55,6 +83,9 @@ export class GuardedCache {
 
   constructor(parts: GuardedCacheParts) {
     this.#client = parts.client;
+    this.#versioned = isVersionedCacheClient(parts.client) ? parts.client : null;
+    const client = parts.client;
+    this.#get = (key) => client.get(key);
     this.#breaker = parts.breaker;
     this.#deadlines = parts.deadlines;
     this.#counters = parts.counters;
@@ -72,7 +103,27 @@ export class GuardedCache {
    * One cache read: the hash, null on a miss, or `unavailable` when the cache was not read or did not answer
    * (circuit refused, the HALF_OPEN probe, a pending key, error or timeout). Counts a hit, a miss or an error.
    */
-  async read<U>(type: CacheType, key: string, unavailable: U): Promise<CacheHash | null | U> {
+  read<U>(type: CacheType, key: string, unavailable: U): Promise<CacheHash | null | U> {
+    return this.#readVia(type, key, unavailable, this.#get);
+  }
+
+  /** As `read`, with the entry's remaining TTL (the client must read TTLs: `readsTtl`). */
+  readWithTtl<U>(type: CacheType, key: string, unavailable: U): Promise<HashWithTtl | null | U> {
+    const client = this.#client as unknown as TtlReadingClient;
+    return this.#readVia(type, key, unavailable, (k) => client.getWithTtl(k));
+  }
+
+  /** True when position writes carry their version (`setIfNewer`): the cache never goes back in time. */
+  get versioned(): boolean {
+    return this.#versioned !== null;
+  }
+
+  async #readVia<T, U>(
+    type: CacheType,
+    key: string,
+    unavailable: U,
+    call: (key: string) => Promise<T | null>,
+  ): Promise<T | null | U> {
     const breaker = this.#breaker;
     const token = breaker.admit();
     if (token === REFUSED) return unavailable;
@@ -85,9 +136,9 @@ export class GuardedCache {
       this.drainPending(); // admitted while CLOSED: nothing to record, nothing read
       return unavailable;
     }
-    let hash: CacheHash | null;
+    let hash: T | null;
     try {
-      hash = await this.#timed(this.#client.get(key));
+      hash = await this.#timed(call(key));
     } catch {
       this.#counters[type].errors++;
       breaker.recordFailure(token);
@@ -113,8 +164,18 @@ export class GuardedCache {
     this.#pending.add(key);
   }
 
-  /** Writes `hash`; rejects with `CacheUnavailableError` (and `key` becomes pending) when not confirmed. */
-  async set(type: CacheType, key: string, hash: Readonly<CacheHash>, ttlMs: number): Promise<void> {
+  /**
+   * Writes `hash`; rejects with `CacheUnavailableError` (and `key` becomes pending) when not confirmed. With a
+   * `version` on a versioned client it is `setIfNewer`: not applied when the cache holds a newer entry (which
+   * is just as confirmed: the cache is not older than this write).
+   */
+  async set(
+    type: CacheType,
+    key: string,
+    hash: Readonly<CacheHash>,
+    ttlMs: number,
+    version?: number,
+  ): Promise<void> {
     const breaker = this.#breaker;
     let token = breaker.admit();
     if (token !== REFUSED && breaker.isProbe(token)) {
@@ -125,13 +186,25 @@ export class GuardedCache {
       throw new CacheUnavailableError(`circuit open: cache write of ${key} skipped`);
     }
     const seq = this.#pending.seq;
-    const sent = this.#client.set(key, hash, ttlMs);
+    const versioned = this.#versioned;
+    const sent =
+      version !== undefined && versioned !== null
+        ? versioned.setIfNewer(key, hash, ttlMs, version)
+        : this.#client.set(key, hash, ttlMs);
     this.#inflightWrites.set(sent, key);
     try {
       await this.#timed(sent);
     } catch (error) {
       this.#counters[type].errors++;
       this.#pending.add(key);
+      if (error instanceof CacheOutOfMemoryError) {
+        // The server answered: it is full, not down. Reads keep working, so the circuit stays as it is; the
+        // key (which may hold an older entry) is deleted in the background (deletes are allowed at maxmemory).
+        this.#inflightWrites.delete(sent);
+        breaker.recordSuccess(token);
+        this.drainPending();
+        throw error;
+      }
       breaker.recordFailure(token);
       this.#afterGivingUp(sent, key);
       throw asCacheUnavailable(error, `cache write of ${key}`);
@@ -146,13 +219,80 @@ export class GuardedCache {
   }
 
   /** As `set`, resolving false instead of rejecting (the failure is still counted). */
-  async trySet(type: CacheType, key: string, hash: Readonly<CacheHash>, ttlMs: number): Promise<boolean> {
+  async trySet(
+    type: CacheType,
+    key: string,
+    hash: Readonly<CacheHash>,
+    ttlMs: number,
+    version?: number,
+  ): Promise<boolean> {
     try {
-      await this.set(type, key, hash, ttlMs);
+      await this.set(type, key, hash, ttlMs, version);
       return true;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Writes many entries of one type with one TTL in one call to the client: `setManyIfNewer` (one pipeline)
+   * on a versioned client, else `setMany` when the client has it, else one `set` per entry. Admitted as one
+   * call; when not confirmed every key becomes pending and this rejects. Resolves to how many were applied.
+   */
+  async setMany(
+    type: CacheType,
+    entries: readonly (readonly [string, Readonly<CacheHash>, number])[],
+    ttlMs: number,
+  ): Promise<number> {
+    if (entries.length === 0) return 0;
+    const breaker = this.#breaker;
+    const first = (entries[0] as readonly [string, Readonly<CacheHash>, number])[0];
+    let token = breaker.admit();
+    if (token !== REFUSED && breaker.isProbe(token)) {
+      token = (await this.#recover(type, first, token)) ? breaker.admit() : REFUSED;
+    }
+    if (token === REFUSED) {
+      for (const [key] of entries) this.#pending.add(key);
+      throw new CacheUnavailableError(`circuit open: cache write of ${entries.length} keys skipped`);
+    }
+    const seq = this.#pending.seq;
+    const client = this.#client as CacheClient &
+      Partial<ManyIfNewer> & {
+        setMany?: (e: Iterable<readonly [string, Readonly<CacheHash>]>, ttlMs: number) => Promise<number>;
+      };
+    let sent: Promise<number>;
+    if (typeof client.setManyIfNewer === "function") sent = client.setManyIfNewer(entries, ttlMs);
+    else if (typeof client.setMany === "function")
+      sent = client.setMany(
+        entries.map(([k, h]) => [k, h] as const),
+        ttlMs,
+      );
+    else sent = Promise.all(entries.map(([k, h]) => client.set(k, h, ttlMs))).then((r) => r.length);
+    this.#inflightWrites.set(
+      sent,
+      entries.map(([key]) => key),
+    );
+    let applied: number;
+    try {
+      // one deadline for the whole batch would be too short for thousands of keys: the client's own applies
+      applied = await sent;
+    } catch (error) {
+      this.#counters[type].errors++;
+      for (const [key] of entries) this.#pending.add(key);
+      this.#inflightWrites.delete(sent);
+      if (error instanceof CacheOutOfMemoryError) breaker.recordSuccess(token);
+      else breaker.recordFailure(token);
+      this.drainPending();
+      throw asCacheUnavailable(error, `cache write of ${entries.length} keys`);
+    }
+    this.#inflightWrites.delete(sent);
+    breaker.recordSuccess(token);
+    if (this.#ownedKeys !== null) for (const [key] of entries) this.#ownedKeys.add(key);
+    if (this.#pending.size !== 0) {
+      for (const [key] of entries) this.#pending.settle(key, seq);
+      this.drainPending();
+    }
+    return applied;
   }
 
   /** True when a key was removed; when the cache cannot be reached `key` stays pending and this rejects. */
@@ -250,7 +390,7 @@ export class GuardedCache {
    */
   async #recover(type: CacheType, key: string, token: number): Promise<boolean> {
     const seq = this.#pending.seq;
-    const all = [...new Set([key, ...this.#pending.keys(), ...this.#inflightWrites.values()])];
+    const all = [...new Set([key, ...this.#pending.keys(), ...[...this.#inflightWrites.values()].flat()])];
     try {
       for (let i = 0; i < all.length; i += RECOVERY_BATCH) {
         const batch = all.slice(i, i + RECOVERY_BATCH);

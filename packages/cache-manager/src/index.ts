@@ -7,4 +7,6 @@ export {
   type SubscribeOptions,
 } from "./event-bus.js";
 export { type CacheManagerFromEnvOptions, cacheManagerFromEnv, type EnvCacheLayer } from "./from-env.js";
+export type { NearCacheStats } from "./near-cache.js";
+export type { NearCacheOptions } from "./near-setup.js";
 export type { CacheManagerOptions } from "./options.js";

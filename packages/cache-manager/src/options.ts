@@ -13,6 +13,7 @@ import {
   type SafetyState,
   ValidationError,
 } from "@qts/contracts";
+import type { NearCacheOptions } from "./near-setup.js";
 
 export interface CacheManagerOptions {
   /** Time source for stale checks, event timestamps and the default breaker (default: system clock). */
@@ -48,6 +49,11 @@ export interface CacheManagerOptions {
   safetyState?: SafetyState | undefined;
   /** Initial operating state (default BALANCED). */
   operatingState?: OperatingState | undefined;
+  /**
+   * Off by default. Keeps decoded positions and prices in process, coherent through Redis invalidation
+   * messages (`RedisCacheClient` on a single Redis or Sentinel only; see the README "Near cache").
+   */
+  nearCache?: NearCacheOptions | undefined;
 }
 
 export interface ResolvedOptions {

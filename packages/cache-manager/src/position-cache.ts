@@ -1,21 +1,33 @@
 import {
   CacheType,
+  type Clock,
   type DataSourceAdapter,
   DataSourceError,
+  type Fill,
+  type FillResult,
   type Position,
   type PositionUpdate,
   positionToHash,
 } from "@qts/contracts";
 import type { GuardedCache } from "./guarded-cache.js";
 import { KeyedSerializer, SingleFlight } from "./keyed-tasks.js";
+import type { NearCache } from "./near-cache.js";
 import { PositionMemo } from "./position-memo.js";
 import { assertDbWritable, type SharedState } from "./shared-state.js";
 
 const { POSITION } = CacheType;
 
 /**
+ * Positions per pipeline of `warm`: 1,000 script calls take ~15 ms of server time, well inside a command
+ * timeout; 10,000 in one pipeline overran the 100 ms default on the loaded test machine.
+ */
+const WARM_BATCH = 1000;
+
+/**
  * Positions: cache-aside reads with single flight, write-through fills serialized per symbol, and
- * invalidations that take part in the same per-symbol order. Symbols arrive validated.
+ * invalidations that take part in the same per-symbol order. Symbols arrive validated. Every cache write of a
+ * position carries its `version` (`setIfNewer` on a versioned client), so no interleaving of processes leaves
+ * the cache older than the store; the near cache (when on) is dropped before and after each write.
  */
 export class PositionCache {
   readonly #g: GuardedCache;
@@ -27,16 +39,29 @@ export class PositionCache {
   /** symbol → generation, bumped by every write/invalidation (stops stale cache-aside fills). */
   readonly #generation = new Map<string, number>();
   readonly #memo = new PositionMemo();
+  readonly #near: NearCache | null;
+  readonly #clock: Clock;
 
-  constructor(g: GuardedCache, db: DataSourceAdapter, prefix: string, state: SharedState) {
+  constructor(
+    g: GuardedCache,
+    db: DataSourceAdapter,
+    prefix: string,
+    state: SharedState,
+    near: NearCache | null,
+    clock: Clock,
+  ) {
     this.#g = g;
     this.#db = db;
     this.#prefix = prefix;
     this.#s = state;
+    this.#near = near;
+    this.#clock = clock;
   }
 
   async get(sym: string): Promise<Position | null> {
     if (!this.#s.policy.cacheEnabled) return this.#load(sym, false, false);
+    const near = this.#near;
+    if (near?.active) return this.#getFilling(sym, near);
     const hash = await this.#g.read(POSITION, this.#prefix + sym, undefined);
     if (hash === undefined) return this.#load(sym, false, false);
     if (hash === null) return this.#load(sym, true, false);
@@ -46,15 +71,76 @@ export class PositionCache {
     return this.#load(sym, true, true);
   }
 
+  /** A read from Redis (with the entry's remaining TTL) that fills the near cache. */
+  async #getFilling(sym: string, near: NearCache): Promise<Position | null> {
+    const key = this.#prefix + sym;
+    const seq = near.seq;
+    const started = this.#clock.now();
+    const found = await this.#g.readWithTtl(POSITION, key, undefined);
+    if (found === undefined) return this.#load(sym, false, false);
+    if (found === null) return this.#load(sym, true, false);
+    const decoded = this.#memo.decode(sym, found.hash);
+    if (decoded === null) {
+      this.#g.undecodable(POSITION);
+      return this.#load(sym, true, true);
+    }
+    near.put(sym, decoded, started + found.ttlMs, seq);
+    return decoded;
+  }
+
   write(update: PositionUpdate): Promise<boolean> {
     this.#bump(update.symbol);
     return this.#writes.run(update.symbol, () => this.#writeThrough(update));
   }
 
+  /**
+   * Books a fill with the store's `applyFill` (its typed errors reject the call, the cache is untouched), then
+   * writes the returned position through (versioned), in the symbol's write order. A duplicate is written too:
+   * the store's current position can only be as new as the cached one or newer.
+   */
+  applyFill(fill: Fill): Promise<FillResult> {
+    this.#bump(fill.symbol);
+    return this.#writes.run(fill.symbol, async () => {
+      assertDbWritable(this.#s); // the state may have changed while this fill was queued
+      const result = await this.#db.applyFill(fill);
+      await this.#cacheOrDrop(fill.symbol, result.position);
+      return result;
+    });
+  }
+
+  /**
+   * Preloads `positions` (already read from the store in one query) into the cache with one pipelined
+   * versioned write per 1,000 positions; resolves to how many entries were applied (an entry the cache holds newer is not).
+   */
+  async warm(positions: readonly Position[]): Promise<number> {
+    const s = this.#s;
+    if (positions.length === 0 || !s.policy.cacheEnabled || !s.policy.cacheWritable) return 0;
+    const entries = positions.map((p) => [this.#prefix + p.symbol, positionToHash(p), p.version] as const);
+    for (const p of positions) this.#bump(p.symbol);
+    for (const p of positions) this.#near?.drop(p.symbol);
+    try {
+      let applied = 0;
+      for (let i = 0; i < entries.length; i += WARM_BATCH) {
+        applied += await this.#g.setMany(POSITION, entries.slice(i, i + WARM_BATCH), s.ttl.position);
+      }
+      return applied;
+    } finally {
+      for (const p of positions) this.#near?.drop(p.symbol);
+    }
+  }
+
   /** Deletes the cached position in the symbol's write order (and stops fills that read before it). */
   invalidate(sym: string): Promise<boolean> {
     this.#bump(sym);
-    return this.#writes.run(sym, () => this.#g.delete(POSITION, this.#prefix + sym));
+    const key = this.#prefix + sym;
+    return this.#writes.run(sym, async () => {
+      this.#near?.drop(sym);
+      try {
+        return await this.#g.delete(POSITION, key);
+      } finally {
+        this.#near?.drop(sym);
+      }
+    });
   }
 
   /** Settles when every queued write has settled. */
@@ -73,9 +159,8 @@ export class PositionCache {
       });
     }
     if (!s.policy.cacheEnabled) return true;
-    const key = this.#prefix + sym;
     if (this.#g.circuitOpen) {
-      this.#g.remember(key); // no cache call while OPEN: pending (not served) until the probe deletes it
+      this.#g.remember(this.#prefix + sym); // no cache call while OPEN: pending until the probe deletes it
       return true;
     }
     let fresh: Position | null = null;
@@ -84,11 +169,33 @@ export class PositionCache {
     } catch {
       fresh = null; // cannot read it back: drop the cached copy instead
     }
-    if (fresh !== null && s.policy.cacheWritable && s.policy.cacheEnabled) {
-      if (await this.#g.trySet(POSITION, key, positionToHash(fresh), s.ttl.position)) return true;
-    }
-    if (s.policy.cacheEnabled) await this.#g.tryDelete(POSITION, key);
+    await this.#cacheOrDrop(sym, fresh);
     return true;
+  }
+
+  /**
+   * The write-through of `fresh` (the store's position): a versioned cache write; when it cannot be written
+   * (none, a failed write) the cached copy is deleted instead; while OPEN the key is pending. Never rejects.
+   */
+  async #cacheOrDrop(sym: string, fresh: Position | null): Promise<void> {
+    const s = this.#s;
+    if (!s.policy.cacheEnabled) return;
+    const key = this.#prefix + sym;
+    if (this.#g.circuitOpen) {
+      this.#g.remember(key); // no cache call while OPEN: pending (not served) until the probe deletes it
+      return;
+    }
+    const near = this.#near;
+    near?.drop(sym);
+    try {
+      if (fresh !== null && s.policy.cacheWritable && s.policy.cacheEnabled) {
+        const hash = positionToHash(fresh);
+        if (await this.#g.trySet(POSITION, key, hash, s.ttl.position, fresh.version)) return;
+      }
+      if (s.policy.cacheEnabled) await this.#g.tryDelete(POSITION, key);
+    } finally {
+      near?.drop(sym);
+    }
   }
 
   #load(sym: string, fill: boolean, badKey: boolean): Promise<Position | null> {
@@ -106,7 +213,9 @@ export class PositionCache {
         const key = this.#prefix + sym;
         if (found !== null && s.policy.cacheWritable) {
           const hash = positionToHash(found);
-          await this.#writes.run(sym, () => this.#g.trySet(POSITION, key, hash, s.ttl.position));
+          await this.#writes.run(sym, () =>
+            this.#g.trySet(POSITION, key, hash, s.ttl.position, found.version),
+          );
         } else if (badKey) {
           await this.#writes.run(sym, () => this.#g.tryDelete(POSITION, key));
         }

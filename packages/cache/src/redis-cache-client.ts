@@ -130,6 +130,29 @@ export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheCl
     }
   }
 
+  /**
+   * The hash with its remaining TTL in ms, read together (MULTI: HGETALL + PTTL, one round trip), or null on a
+   * miss. For a near cache that must not keep an entry longer than Redis does; a key without expiry reports
+   * `ttlMs: Infinity`.
+   */
+  async getWithTtl(key: string): Promise<{ hash: CacheHash; ttlMs: number } | null> {
+    const k = this.namespace + validateKey(key);
+    if (!this.#isReady()) await this.#ensureReady("get");
+    let replies: unknown[];
+    try {
+      replies = pipelineResults(
+        await this.#deadlines.wrap(this.#redis.multi().call(RAW_HGETALL, k).pttl(k).exec()),
+        "get",
+      );
+    } catch (error) {
+      throw toCacheError(error, "get");
+    }
+    const hash = hashFromReply(replies[0]);
+    const pttl = Number(replies[1]);
+    if (hash === null || pttl === -2) return null;
+    return { hash, ttlMs: pttl < 0 ? Number.POSITIVE_INFINITY : pttl };
+  }
+
   async set(key: string, mapping: Readonly<CacheHash>, ttlMs: number): Promise<boolean> {
     const k = this.namespace + validateKey(key);
     const args = toStoredArgs(validateHash(mapping));

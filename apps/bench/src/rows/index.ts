@@ -5,6 +5,7 @@ import { getManyBench } from "./getmany.js";
 import { hitPathBench } from "./hit-path.js";
 import { breakerBench, memoryCacheBench } from "./in-process.js";
 import { ioredisBench } from "./ioredis.js";
+import { nearBench } from "./near.js";
 import { ohlcvBench } from "./ohlcv.js";
 import { redisReadBench } from "./redis-read.js";
 import { sheetsBench } from "./sheets.js";
@@ -25,4 +26,5 @@ export const ALL_BENCHES: readonly BenchDef[] = [
   ioredisBench,
   versionedBench,
   sheetsBench,
+  nearBench,
 ];

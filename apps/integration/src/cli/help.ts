@@ -37,8 +37,8 @@ Exit codes: 0 ok, 1 a check failed or a service is down, 2 bad flags or configur
 Usage: qts replay [flags]
 
 Generates a reproducible synthetic session (or reads --ticks), ingests ticks and 1m bars in bulk, pushes
-every price through CacheManager.pushPrice, turns a share of ticks into fills (updatePositionOnFill +
-appendLedger), runs concurrent getPosition/getPrice readers, then recomputes every position from the ledger
+every price through CacheManager.pushPrice, turns a share of ticks into fills (booked once each with
+CacheManager.applyFill: ledger, position and cache), runs concurrent getPosition/getPrice readers, then recomputes every position from the ledger
 and compares it with the store and the cache.
 
 Session:

@@ -82,18 +82,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-async function withRetry<T>(fn: () => Promise<T>, attempts: number, onRetry: () => void): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= attempts) throw err;
-      onRetry();
-      await sleep(50 * 2 ** i);
-    }
-  }
-}
-
 /** How long one fill is retried while the store is unavailable (a restart takes seconds). */
 const FILL_RETRY_MS = 60_000;
 
@@ -191,8 +179,8 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
 
   /**
    * Books a fill exactly once: `applyFill` with the same fill until the store answers (a
-   * `DataSourceUnavailableError` may hide a commit: the retry then comes back `duplicate: true`), then writes
-   * the booked position through the cache.
+   * `DataSourceUnavailableError` may hide a commit: the retry then comes back `duplicate: true`); the
+   * manager's `applyFill` writes the booked position through the cache (versioned) in the same call.
    */
   const applyOne = async (f: Fill) => {
     const booking = bookableFill(f, { strategyTag: input.runTag, broker: "qts-replay" });
@@ -200,7 +188,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     let booked: FillResult;
     try {
       booked = await retryUnavailable(
-        () => (cache.applyFill ? cache.applyFill(booking) : db.applyFill(booking)),
+        () => cache.applyFill(booking),
         FILL_RETRY_MS,
         () => {
           r.fillRetries += 1;
@@ -213,27 +201,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     }
     r.ledgerAppended += 1;
     if (booked.duplicate) r.fillDuplicates += 1;
-    if (cache.applyFill) {
-      r.fillsApplied += 1;
-      r.fillLatency.add(performance.now() - t);
-      return;
-    }
-    // TODO(integrator): once CacheManager.applyFill exists the branch above takes over; until then the
-    // booked position is written through the cache here (this also writes it to the store once more).
-    const { qty, avgPrice } = booked.position;
-    try {
-      await withRetry(
-        () => cache.updatePositionOnFill(f.symbol, qty, avgPrice),
-        4,
-        () => {
-          r.fillRetries += 1;
-        },
-      );
-      r.fillsApplied += 1;
-    } catch (err) {
-      r.fillsRejected += 1;
-      note(`updatePositionOnFill(${f.symbol})`, err);
-    }
+    r.fillsApplied += 1;
     r.fillLatency.add(performance.now() - t);
   };
 

@@ -1,20 +1,10 @@
-import type {
-  CacheStats,
-  CacheType,
-  Decimal,
-  EventSink,
-  Fill,
-  FillResult,
-  Position,
-  QtsEvent,
-} from "@qts/contracts";
+import type { CacheStats, CacheType, EventSink, Fill, FillResult, Position, QtsEvent } from "@qts/contracts";
 
 /** The part of `CacheManager` the replay drives (structural, so a test can pass any implementation). */
 export interface ReplayCache {
   getPosition(symbol: string): Promise<Position | null>;
-  updatePositionOnFill(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean>;
-  /** The store's applyFill plus write-through (SPEC "Fills booked exactly once"); used when present. */
-  applyFill?(fill: Fill): Promise<FillResult>;
+  /** The store's applyFill plus a versioned write-through (SPEC "Fills booked exactly once"). */
+  applyFill(fill: Fill): Promise<FillResult>;
   getPrice(symbol: string): Promise<Record<string, string> | null>;
   pushPrice(symbol: string, data: Record<string, string>): Promise<boolean>;
   getStats(type: CacheType): CacheStats;

@@ -1,6 +1,6 @@
 import type { Decimal, OHLCV, TickData } from "@qts/contracts";
 
-/** A trade the replay applies: turns into `updatePositionOnFill` + `appendLedger`. */
+/** A trade the replay applies: booked once through `CacheManager.applyFill` (ledger + position + cache). */
 export interface Fill {
   readonly time: Date;
   readonly symbol: string;
