@@ -10,7 +10,7 @@ import {
   type VersionedCacheClient,
 } from "@qts/contracts";
 import { DeferredInvalidations } from "./deferred-invalidations.js";
-import { asCacheUnavailable, withTimeout } from "./helpers.js";
+import { asCacheUnavailable, timeoutAfter } from "./helpers.js";
 import type { Counters } from "./stats.js";
 
 /** How many deletes the recovery probe keeps in flight at once. */
@@ -340,17 +340,17 @@ export class GuardedCache {
     if (this.#inflightWrites.size > 0) {
       // Also the writes given up on that may still land; a hung server must not hang the flush, though.
       const landed = Promise.allSettled([...this.#inflightWrites.keys()]);
-      await withTimeout(landed, timeoutMs, "waiting for cache writes in flight").catch(() => undefined);
+      await timeoutAfter(landed, timeoutMs, "waiting for cache writes in flight").catch(() => undefined);
     }
     const client = this.#client;
     let removed = 0;
     if (isNamespacedCacheClient(client)) {
       for (const prefix of prefixes) {
-        removed += await withTimeout(client.flushNamespace(prefix), timeoutMs, "flush");
+        removed += await timeoutAfter(client.flushNamespace(prefix), timeoutMs, "flush");
       }
     } else if (this.#ownedKeys !== null) {
       for (const key of [...this.#ownedKeys]) {
-        if (await withTimeout(client.delete(key), timeoutMs, "flush")) removed++;
+        if (await timeoutAfter(client.delete(key), timeoutMs, "flush")) removed++;
         this.#ownedKeys.delete(key);
       }
     }

@@ -1,4 +1,4 @@
-import { CacheUnavailableError, type Position, positionFromHash } from "@qts/contracts";
+import { CacheUnavailableError, type Position, positionFromHash, withTimeout } from "@qts/contracts";
 
 /** A cached position, or null when the hash does not decode or belongs to another symbol. */
 export function decodePosition(hash: Readonly<Record<string, string>>, symbol: string): Position | null {
@@ -19,14 +19,9 @@ export function parseEpochMs(value: string | undefined): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
-/** `promise`, or a `CacheUnavailableError` after `ms` (one timer, cleared when the promise settles). */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CacheUnavailableError(`${what} timed out after ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+/** `promise`, or a `CacheUnavailableError` naming `what` after `ms` (the one `withTimeout` of `@qts/contracts`). */
+export function timeoutAfter<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withTimeout(promise, ms, () => new CacheUnavailableError(`${what} timed out after ${ms} ms`));
 }
 
 /** A cache failure as `CacheUnavailableError` (kept as is when it already is one). */

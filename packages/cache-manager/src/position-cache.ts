@@ -5,15 +5,16 @@ import {
   DataSourceError,
   type Fill,
   type FillResult,
+  KeyedSerializer,
   type Position,
   type PositionUpdate,
   positionToHash,
 } from "@qts/contracts";
 import type { GuardedCache } from "./guarded-cache.js";
-import { KeyedSerializer, SingleFlight } from "./keyed-tasks.js";
 import type { NearCache } from "./near-cache.js";
 import { PositionMemo } from "./position-memo.js";
 import { assertDbWritable, type SharedState } from "./shared-state.js";
+import { SingleFlight } from "./single-flight.js";
 
 const { POSITION } = CacheType;
 

@@ -1,96 +1,17 @@
 import { CircuitBreaker, InMemoryCacheClient } from "@qts/cache";
+import { type FaultMode, FaultyCacheClient } from "@qts/cache/testing";
 import { CacheManager, type CacheManagerOptions, InProcessEventBus } from "@qts/cache-manager";
 import {
-  type CacheClient,
-  type CacheHash,
-  CacheUnavailableError,
   DataSourceUnavailableError,
   type Decimal,
-  type HealthStatus,
-  healthStatus,
   ManualClock,
   type Position,
   type QtsEvent,
+  sleep,
 } from "@qts/contracts";
 import { InMemoryAdapter } from "@qts/db-adapters";
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-export type FaultMode = "ok" | "fail" | "hang";
-
-/**
- * A cache client in front of an InMemoryCacheClient that injects faults: every call fails, hangs (never
- * settles), or is delayed; `corrupt(key, hash)` makes `get(key)` return a bad hash; `setDelay` delays sets
- * (a random delay per call reorders concurrent writes). Counts every call. It has no `flushNamespace`, so a
- * manager in front of it falls back to tracking its own keys.
- */
-export class FaultyCacheClient implements CacheClient {
-  readonly inner: InMemoryCacheClient;
-  mode: FaultMode = "ok";
-  /** Per-operation override of `mode`. */
-  readonly modes: Partial<Record<"get" | "set" | "delete", FaultMode>> = {};
-  setDelay: (() => number) | null = null;
-  readonly calls = { get: 0, set: 0, delete: 0, getMany: 0 };
-  readonly #corrupt = new Map<string, CacheHash>();
-
-  constructor(inner: InMemoryCacheClient) {
-    this.inner = inner;
-  }
-
-  get totalCalls(): number {
-    return this.calls.get + this.calls.set + this.calls.delete + this.calls.getMany;
-  }
-
-  corrupt(key: string, hash: CacheHash): void {
-    this.#corrupt.set(key, hash);
-  }
-
-  #fault(op: "get" | "set" | "delete"): Promise<never> | null {
-    const mode = this.modes[op] ?? this.mode;
-    if (mode === "fail") return Promise.reject(new CacheUnavailableError(`injected ${op} failure`));
-    if (mode === "hang") return new Promise<never>(() => {});
-    return null;
-  }
-
-  async get(key: string): Promise<CacheHash | null> {
-    this.calls.get++;
-    const fault = this.#fault("get");
-    if (fault) return fault;
-    const bad = this.#corrupt.get(key);
-    if (bad !== undefined) {
-      this.#corrupt.delete(key);
-      return bad;
-    }
-    return this.inner.get(key);
-  }
-
-  async set(key: string, mapping: Readonly<CacheHash>, ttlMs: number): Promise<boolean> {
-    this.calls.set++;
-    const fault = this.#fault("set");
-    if (fault) return fault;
-    if (this.setDelay !== null) await sleep(this.setDelay());
-    return this.inner.set(key, mapping, ttlMs);
-  }
-
-  async delete(key: string): Promise<boolean> {
-    this.calls.delete++;
-    const fault = this.#fault("delete");
-    if (fault) return fault;
-    this.#corrupt.delete(key);
-    return this.inner.delete(key);
-  }
-
-  async getMany(keys: readonly string[]): Promise<Map<string, CacheHash | null>> {
-    this.calls.getMany++;
-    return this.inner.getMany(keys);
-  }
-
-  async healthCheck(): Promise<HealthStatus> {
-    return healthStatus({ healthy: this.mode === "ok", source: "faulty-cache" });
-  }
-
-  async close(): Promise<void> {}
-}
+export { type FaultMode, FaultyCacheClient, sleep };
 
 /** An InMemoryAdapter that counts reads/writes and can delay or fail them. */
 export class CountingAdapter extends InMemoryAdapter {

@@ -1,9 +1,20 @@
+import { ValidationError } from "./errors.js";
+
 /**
  * The async building blocks every package uses, written once: `sleep`, `withTimeout`, one backoff
  * (`backoffDelayMs`: truncated exponential with full jitter, injectable randomness), one `retry` loop within a
  * deadline, and one `KeyedSerializer` (per-key serial execution). Redis, Sheets, the Hybrid relay, the cache
  * manager and the replay all go through these.
  */
+
+/** `items` in slices of at most `size` (one request, statement or batch each); `size` must be an integer >= 1. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  if (!Number.isInteger(size) || size < 1)
+    throw new ValidationError("chunk size", size, "must be an integer >= 1");
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

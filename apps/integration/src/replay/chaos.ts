@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleep } from "@qts/contracts";
 
 /** What chaos needs of a server: the testkit's `PrivateRedis` fits. */
 export interface ChaosTarget {

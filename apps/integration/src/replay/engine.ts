@@ -1,12 +1,15 @@
-import { setTimeout as sleep, setImmediate as yieldNow } from "node:timers/promises";
+import { setImmediate as yieldNow } from "node:timers/promises";
 import {
   CACHE_TYPES,
   type CacheStats,
+  chunks,
   type DataSourceAdapter,
   DataSourceUnavailableError,
   type FillResult,
   type OHLCV,
   type Position,
+  retry,
+  sleep,
   type TickData,
 } from "@qts/contracts";
 import type { Progress } from "../cli/progress.js";
@@ -76,27 +79,18 @@ export interface EngineResult {
   errors: string[];
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /** How long one fill is retried while the store is unavailable (a restart takes seconds). */
 const FILL_RETRY_MS = 60_000;
 
 /** Retries `fn` with the same arguments while it rejects with `DataSourceUnavailableError`, up to `withinMs`. */
-async function retryUnavailable<T>(fn: () => Promise<T>, withinMs: number, onRetry: () => void): Promise<T> {
-  const deadline = performance.now() + withinMs;
-  for (let i = 0; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!(err instanceof DataSourceUnavailableError) || performance.now() >= deadline) throw err;
-      onRetry();
-      await sleep(Math.min(1000, 25 * 2 ** i));
-    }
-  }
+function retryUnavailable<T>(fn: () => Promise<T>, withinMs: number, onRetry: () => void): Promise<T> {
+  return retry(fn, {
+    deadlineMs: withinMs,
+    baseDelayMs: 25,
+    maxDelayMs: 1000,
+    retryable: (err) => err instanceof DataSourceUnavailableError,
+    onRetry,
+  });
 }
 
 /** Runs a session through the data layer and the cache manager and measures everything the summary shows. */

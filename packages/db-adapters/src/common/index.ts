@@ -1,6 +1,7 @@
 /** What the adapters share. Internal: not exported from the package. */
 
 export type { StoreSymbols, SymbolLister } from "@qts/contracts";
+export { chunks } from "@qts/contracts";
 export { barsInRange, barsWithAggregation, selectLedger, ticksInRange } from "./in-process.js";
-export { assertOpen, chunks, compareStrings, validateAll } from "./records.js";
+export { assertOpen, compareStrings, validateAll } from "./records.js";
 export { storeSymbols } from "./symbols.js";

@@ -19,15 +19,6 @@ export function validateAll<T>(records: readonly T[], what: string, factory: (r:
   });
 }
 
-/** `items` cut into consecutive slices of at most `size` (a positive integer). */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  if (!Number.isInteger(size) || size < 1)
-    throw new ValidationError("chunk size", size, "must be an integer >= 1");
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /** The closed check every adapter makes first: a closed adapter rejects with `DataSourceUnavailableError`. */
 export function assertOpen(closed: boolean, name: string): void {
   if (closed) throw new DataSourceUnavailableError(`${name} adapter is closed`, { source: name });
