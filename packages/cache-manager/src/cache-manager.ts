@@ -62,12 +62,12 @@ export class CacheManager {
   readonly #events: ManagerEvents;
   readonly #breaker: CircuitBreaker;
   readonly #overrides: Readonly<Partial<Record<CacheType, number>>>;
-  readonly #g: GuardedCache;
+  readonly #guarded: GuardedCache;
   readonly #flushTimeoutMs: number;
   readonly #stats = new StatsTable();
-  readonly #c: Readonly<Record<CacheType, Counters>> = this.#stats.counters;
+  readonly #counters: Readonly<Record<CacheType, Counters>> = this.#stats.counters;
   readonly #prefix: Readonly<Record<CacheType, string>>;
-  readonly #s: SharedState;
+  readonly #shared: SharedState;
   #operating: OperatingState;
   readonly #positions: PositionCache;
   #flushPending = false;
@@ -104,12 +104,12 @@ export class CacheManager {
       ttl: this.#ttlTable(),
       closing: false,
     };
-    this.#s = s;
-    this.#g = new GuardedCache({
+    this.#shared = s;
+    this.#guarded = new GuardedCache({
       client,
       breaker: this.#breaker,
       deadlines: trusted ? null : new DeadlineQueue(o.cacheTimeoutMs),
-      counters: this.#c,
+      counters: this.#counters,
       typeOf: (key) => typeOfKey(key, prefix),
       stopDraining: () => s.closing || !s.policy.cacheEnabled,
     });
@@ -119,22 +119,22 @@ export class CacheManager {
     this.#nearSetup = nearSetup;
     this.#nearPositions = nearSetup?.positions ?? null;
     this.#hashes = new HashEntries(
-      this.#g,
+      this.#guarded,
       this.#clock,
       nearSetup?.prices ?? null,
       this.#prefix.price,
       PRICE,
-      this.#c.price,
+      this.#counters.price,
     );
     for (const near of nearSetup?.all ?? []) {
       near.setCircuitClosed(this.#breaker.state === CircuitState.CLOSED);
       near.setCacheEnabled(s.policy.cacheEnabled);
     }
     this.#positions = new PositionCache(
-      this.#g,
+      this.#guarded,
       db,
       this.#prefix.position,
-      this.#s,
+      this.#shared,
       this.#nearPositions,
       this.#clock,
     );
@@ -152,6 +152,11 @@ export class CacheManager {
     return this.#events.sink;
   }
 
+  /** Events whose sink threw while publishing (caught: a sink never breaks a call; counted here and in metrics). */
+  get eventSinkErrors(): number {
+    return this.#events.sinkErrors;
+  }
+
   get circuitBreaker(): CircuitBreaker {
     return this.#breaker;
   }
@@ -166,7 +171,7 @@ export class CacheManager {
   }
 
   get safetyState(): SafetyState {
-    return this.#s.safety;
+    return this.#shared.safety;
   }
 
   get operatingState(): OperatingState {
@@ -175,7 +180,7 @@ export class CacheManager {
 
   /** The TTL the next write of `type` gets, in the current operating state. */
   ttlMs(type: CacheType): number {
-    return this.#s.ttl[validateCacheType(type)];
+    return this.#shared.ttl[validateCacheType(type)];
   }
 
   getStats(type: CacheType): CacheStats {
@@ -200,19 +205,19 @@ export class CacheManager {
   /** Cache-aside: hit → the cached position; miss → the DB (one read per symbol at a time), then cached. */
   getPosition(symbol: string): Promise<Position | null> {
     const near = this.#nearPositions;
-    if (near !== null && typeof symbol === "string" && !this.#s.closing) {
+    if (near !== null && typeof symbol === "string" && !this.#shared.closing) {
       // A near hit: a Map lookup and an expiry check. Only validated symbols are ever stored, so a hit on the
       // symbol as given means it is valid (one that needs trimming misses here and is validated below).
       const hit = near.get(symbol);
       if (hit !== undefined) {
-        this.#c.position.hits++;
+        this.#counters.position.hits++;
         return Promise.resolve(hit as Position);
       }
     }
     let sym: string;
     try {
       sym = validateSymbol(symbol);
-      assertOpen(this.#s);
+      assertOpen(this.#shared);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -228,8 +233,8 @@ export class CacheManager {
    */
   async applyFill(f: Fill): Promise<FillResult> {
     const booking = fillRecord(f); // validates (a Fill from elsewhere, or a plain object) before any I/O
-    assertOpen(this.#s);
-    assertDbWritable(this.#s);
+    assertOpen(this.#shared);
+    assertDbWritable(this.#shared);
     return this.#positions.applyFill(booking);
   }
 
@@ -241,8 +246,8 @@ export class CacheManager {
    */
   async warmUp(symbols?: readonly string[]): Promise<number> {
     const wanted = symbols === undefined ? null : new Set(symbols.map((sym) => validateSymbol(sym)));
-    assertOpen(this.#s);
-    if (!this.#s.policy.cacheEnabled || !this.#s.policy.cacheWritable) return 0;
+    assertOpen(this.#shared);
+    if (!this.#shared.policy.cacheEnabled || !this.#shared.policy.cacheWritable) return 0;
     const all = await this.#db.fetchPositions();
     const chosen = wanted === null ? all : all.filter((p) => wanted.has(p.symbol));
     return this.#positions.warm(chosen);
@@ -260,8 +265,8 @@ export class CacheManager {
    */
   async updatePositionOnFill(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean> {
     const update = positionUpdate(symbol, qty, avgPrice);
-    assertOpen(this.#s);
-    assertDbWritable(this.#s);
+    assertOpen(this.#shared);
+    assertDbWritable(this.#shared);
     return this.#positions.write(update);
   }
 
@@ -269,18 +274,18 @@ export class CacheManager {
 
   /** The cached price hash, or null (miss, open circuit, cache error, LOCKDOWN). Never reads the DB. */
   getPrice(symbol: string): Promise<CacheHash | null> {
-    if (typeof symbol === "string" && !this.#s.closing) {
+    if (typeof symbol === "string" && !this.#shared.closing) {
       const hit = this.#hashes.nearPrice(symbol); // as in getPosition
       if (hit !== undefined) return Promise.resolve(hit);
     }
     let key: string;
     try {
       key = this.#prefix.price + validateSymbol(symbol);
-      assertOpen(this.#s);
+      assertOpen(this.#shared);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!this.#s.policy.cacheEnabled) return Promise.resolve(null);
+    if (!this.#shared.policy.cacheEnabled) return Promise.resolve(null);
     return this.#hashes.price(key);
   }
 
@@ -306,9 +311,9 @@ export class CacheManager {
   async pushPrice(symbol: string, data: Readonly<Record<string, string>>): Promise<boolean> {
     const sym = validateSymbol(symbol);
     validateHash(data);
-    assertOpen(this.#s);
-    assertCacheWritable(this.#s);
-    await this.#hashes.set(PRICE, this.#prefix.price + sym, data, this.#s.ttl.price);
+    assertOpen(this.#shared);
+    assertCacheWritable(this.#shared);
+    await this.#hashes.set(PRICE, this.#prefix.price + sym, data, this.#shared.ttl.price);
     return true;
   }
 
@@ -317,22 +322,22 @@ export class CacheManager {
   /** The cached hash of `type`/`id`, or null (miss, open circuit, cache error, LOCKDOWN). */
   async getCached(type: CacheType, id: string): Promise<CacheHash | null> {
     const key = this.#key(type, id);
-    assertOpen(this.#s);
-    if (!this.#s.policy.cacheEnabled) return null;
-    return this.#g.read(type, key, null);
+    assertOpen(this.#shared);
+    if (!this.#shared.policy.cacheEnabled) return null;
+    return this.#guarded.read(type, key, null);
   }
 
   /** Caches `hash` under `type`/`id` with that type's TTL. Same errors as `pushPrice`. */
   async setCached(type: CacheType, id: string, hash: Readonly<Record<string, string>>): Promise<boolean> {
     const key = this.#key(type, id);
     validateHash(hash);
-    assertOpen(this.#s);
-    assertCacheWritable(this.#s);
+    assertOpen(this.#shared);
+    assertCacheWritable(this.#shared);
     // A position written this way is an own write too: its near copy goes before it is sent and before it resolves.
     const sym = type === POSITION ? key.slice(this.#prefix.position.length) : null;
     if (sym !== null) this.#nearPositions?.drop(sym);
     try {
-      await this.#hashes.set(type, key, hash, this.#s.ttl[type]);
+      await this.#hashes.set(type, key, hash, this.#shared.ttl[type]);
     } finally {
       if (sym !== null) this.#nearPositions?.drop(sym);
     }
@@ -346,8 +351,8 @@ export class CacheManager {
    */
   async invalidate(type: CacheType, id: string): Promise<boolean> {
     const key = this.#key(type, id);
-    assertOpen(this.#s);
-    if (!this.#s.policy.cacheEnabled) return false;
+    assertOpen(this.#shared);
+    if (!this.#shared.policy.cacheEnabled) return false;
     if (type === POSITION) return this.#positions.invalidate(key.slice(this.#prefix.position.length));
     return this.#hashes.delete(type, key);
   }
@@ -379,9 +384,9 @@ export class CacheManager {
    * wrote) and resets the stats; resolves to the number of keys removed.
    */
   async flush(): Promise<number> {
-    assertOpen(this.#s);
+    assertOpen(this.#shared);
     this.#eachNear((n) => n.clear());
-    const removed = await this.#g.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
+    const removed = await this.#guarded.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
     this.#eachNear((n) => n.clear());
     this.#stats.reset();
     return removed;
@@ -395,18 +400,18 @@ export class CacheManager {
    */
   async setSafetyState(state: SafetyState): Promise<void> {
     if (!isSafetyState(state)) throw new ValidationError("safetyState", state, "is not a SafetyState");
-    assertOpen(this.#s);
-    const from = this.#s.safety;
+    assertOpen(this.#shared);
+    const from = this.#shared.safety;
     if (from === state) return;
-    this.#s.safety = state;
-    this.#s.policy = SAFETY_POLICY[state];
-    const enabled = this.#s.policy.cacheEnabled;
+    this.#shared.safety = state;
+    this.#shared.policy = SAFETY_POLICY[state];
+    const enabled = this.#shared.policy.cacheEnabled;
     this.#eachNear((n) => n.setCacheEnabled(enabled)); // LOCKDOWN clears it
     let flushedKeys: number | null = null;
     let flushError = "";
-    if (this.#s.policy.flushOnEnter || (from === SafetyState.LOCKDOWN && this.#flushPending)) {
+    if (this.#shared.policy.flushOnEnter || (from === SafetyState.LOCKDOWN && this.#flushPending)) {
       try {
-        flushedKeys = await this.#g.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
+        flushedKeys = await this.#guarded.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
         this.#stats.reset();
         this.#flushPending = false;
       } catch (error) {
@@ -426,15 +431,15 @@ export class CacheManager {
   async setOperatingState(state: OperatingState): Promise<void> {
     if (!isOperatingState(state))
       throw new ValidationError("operatingState", state, "is not an OperatingState");
-    assertOpen(this.#s);
+    assertOpen(this.#shared);
     const from = this.#operating;
     if (from === state) return;
     this.#operating = state;
-    this.#s.ttl = this.#ttlTable();
+    this.#shared.ttl = this.#ttlTable();
     this.#publish(EventType.OPERATING_STATE_CHANGED, Priority.P2_MEDIUM, {
       from,
       to: state,
-      ttlMs: Object.freeze({ ...this.#s.ttl }),
+      ttlMs: Object.freeze({ ...this.#shared.ttl }),
     });
   }
 
@@ -445,7 +450,7 @@ export class CacheManager {
     return this.#publish(EventType.METRIC_RECORD, Priority.P3_LOW, {
       stats: this.#stats.snapshotAll(),
       circuitState: this.#breaker.state,
-      safetyState: this.#s.safety,
+      safetyState: this.#shared.safety,
       operatingState: this.#operating,
       namespace: this.namespace,
     });
@@ -456,13 +461,13 @@ export class CacheManager {
    * breaker. The injected client and DB are NOT closed (their owner closes them). Idempotent.
    */
   async close(): Promise<void> {
-    if (this.#s.closing) return;
-    this.#s.closing = true;
+    if (this.#shared.closing) return;
+    this.#shared.closing = true;
     await this.#positions.idle();
     if (this.#metricsTimer !== null) clearInterval(this.#metricsTimer);
     this.#metricsTimer = null;
     this.#unsubscribeBreaker();
-    this.#g.close();
+    this.#guarded.close();
     if (this.#nearSetup !== null) await tearDownNearCache(this.#nearSetup, this.#client);
   }
 
@@ -482,7 +487,7 @@ export class CacheManager {
   #onCircuitChange(to: CircuitState, from: CircuitState): void {
     this.#eachNear((n) => n.setCircuitClosed(to === CircuitState.CLOSED));
     this.#events.circuitChanged(to, from, this.#breaker);
-    if (to === CircuitState.CLOSED) this.#g.drainPending(); // keys marked while the probe was out
+    if (to === CircuitState.CLOSED) this.#guarded.drainPending(); // keys marked while the probe was out
   }
 
   /**

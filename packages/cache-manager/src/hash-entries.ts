@@ -8,7 +8,7 @@ import type { Counters } from "./stats.js";
  * cache in front of the types it keeps. Keys arrive validated; safety checks are the manager's.
  */
 export class HashEntries {
-  readonly #g: GuardedCache;
+  readonly #guarded: GuardedCache;
   readonly #clock: Clock;
   /** The near cache of prices (keyed by symbol), else null: the hot path tests one field. */
   readonly #nearPrices: NearCache | null;
@@ -24,7 +24,7 @@ export class HashEntries {
     price: CacheType,
     priceCounters: Counters,
   ) {
-    this.#g = g;
+    this.#guarded = g;
     this.#clock = clock;
     this.#nearPrices = nearPrices;
     this.#pricePrefix = pricePrefix;
@@ -49,13 +49,13 @@ export class HashEntries {
       if (hit !== undefined) return Promise.resolve(hit);
       if (near.active) return this.#filling(key, near);
     }
-    return this.#g.read(this.#price, key, null); // no async frame of its own: this is the hot path
+    return this.#guarded.read(this.#price, key, null); // no async frame of its own: this is the hot path
   }
 
   async #filling(key: string, near: NearCache): Promise<CacheHash | null> {
     const seq = near.seq;
     const started = this.#clock.now();
-    const found = await this.#g.readWithTtl(this.#price, key, null);
+    const found = await this.#guarded.readWithTtl(this.#price, key, null);
     if (found === null) return null;
     const hash = Object.freeze(found.hash);
     near.put(key.slice(this.#pricePrefix.length), hash, started + found.ttlMs, seq);
@@ -66,7 +66,7 @@ export class HashEntries {
   async set(type: CacheType, key: string, hash: Readonly<CacheHash>, ttlMs: number): Promise<void> {
     this.#drop(type, key);
     try {
-      await this.#g.set(type, key, hash, ttlMs);
+      await this.#guarded.set(type, key, hash, ttlMs);
     } finally {
       this.#drop(type, key);
     }
@@ -75,7 +75,7 @@ export class HashEntries {
   async delete(type: CacheType, key: string): Promise<boolean> {
     this.#drop(type, key);
     try {
-      return await this.#g.delete(type, key);
+      return await this.#guarded.delete(type, key);
     } finally {
       this.#drop(type, key);
     }

@@ -1,4 +1,3 @@
-export { DeadlineQueue } from "@qts/cache";
 export { CacheManager } from "./cache-manager.js";
 export {
   type EventHandler,

@@ -6,6 +6,9 @@ export class ManagerEvents {
   readonly sink: EventSink;
   readonly #clock: Clock;
   readonly #source: string;
+  /** `publish` calls whose sink threw. */
+  sinkErrors = 0;
+  lastSinkError: unknown;
 
   constructor(sink: EventSink, clock: Clock, source: string) {
     this.sink = sink;
@@ -17,8 +20,10 @@ export class ManagerEvents {
     const event = createEvent(type, priority, this.#source, payload, new Date(this.#clock.now()));
     try {
       this.sink.publish(event);
-    } catch {
-      // An event sink must never break a cache call.
+    } catch (error) {
+      // An event sink must never break a cache call; its failure is counted (and exported as a metric).
+      this.sinkErrors++;
+      this.lastSinkError = error;
     }
     return event;
   }

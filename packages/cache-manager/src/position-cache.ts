@@ -31,10 +31,10 @@ const WARM_BATCH = 1000;
  * the cache older than the store; the near cache (when on) is dropped before and after each write.
  */
 export class PositionCache {
-  readonly #g: GuardedCache;
+  readonly #guarded: GuardedCache;
   readonly #db: DataSourceAdapter;
   readonly #prefix: string;
-  readonly #s: SharedState;
+  readonly #shared: SharedState;
   readonly #flights = new SingleFlight<Position | null>();
   readonly #writes = new KeyedSerializer();
   /** symbol → generation, bumped by every write/invalidation (stops stale cache-aside fills). */
@@ -51,24 +51,24 @@ export class PositionCache {
     near: NearCache | null,
     clock: Clock,
   ) {
-    this.#g = g;
+    this.#guarded = g;
     this.#db = db;
     this.#prefix = prefix;
-    this.#s = state;
+    this.#shared = state;
     this.#near = near;
     this.#clock = clock;
   }
 
   async get(sym: string): Promise<Position | null> {
-    if (!this.#s.policy.cacheEnabled) return this.#load(sym, false, false);
+    if (!this.#shared.policy.cacheEnabled) return this.#load(sym, false, false);
     const near = this.#near;
     if (near?.active) return this.#getFilling(sym, near);
-    const hash = await this.#g.read(POSITION, this.#prefix + sym, undefined);
+    const hash = await this.#guarded.read(POSITION, this.#prefix + sym, undefined);
     if (hash === undefined) return this.#load(sym, false, false);
     if (hash === null) return this.#load(sym, true, false);
     const decoded = this.#memo.decode(sym, hash);
     if (decoded !== null) return decoded;
-    this.#g.undecodable(POSITION);
+    this.#guarded.undecodable(POSITION);
     return this.#load(sym, true, true);
   }
 
@@ -77,12 +77,12 @@ export class PositionCache {
     const key = this.#prefix + sym;
     const seq = near.seq;
     const started = this.#clock.now();
-    const found = await this.#g.readWithTtl(POSITION, key, undefined);
+    const found = await this.#guarded.readWithTtl(POSITION, key, undefined);
     if (found === undefined) return this.#load(sym, false, false);
     if (found === null) return this.#load(sym, true, false);
     const decoded = this.#memo.decode(sym, found.hash);
     if (decoded === null) {
-      this.#g.undecodable(POSITION);
+      this.#guarded.undecodable(POSITION);
       return this.#load(sym, true, true);
     }
     near.put(sym, decoded, started + found.ttlMs, seq);
@@ -102,7 +102,7 @@ export class PositionCache {
   applyFill(fill: Fill): Promise<FillResult> {
     this.#bump(fill.symbol);
     return this.#writes.run(fill.symbol, async () => {
-      assertDbWritable(this.#s); // the state may have changed while this fill was queued
+      assertDbWritable(this.#shared); // the state may have changed while this fill was queued
       const result = await this.#db.applyFill(fill);
       await this.#cacheOrDrop(fill.symbol, result.position);
       return result;
@@ -114,7 +114,7 @@ export class PositionCache {
    * versioned write per 1,000 positions; resolves to how many entries were applied (an entry the cache holds newer is not).
    */
   async warm(positions: readonly Position[]): Promise<number> {
-    const s = this.#s;
+    const s = this.#shared;
     if (positions.length === 0 || !s.policy.cacheEnabled || !s.policy.cacheWritable) return 0;
     const entries = positions.map((p) => [this.#prefix + p.symbol, positionToHash(p), p.version] as const);
     for (const p of positions) this.#bump(p.symbol);
@@ -122,7 +122,7 @@ export class PositionCache {
     try {
       let applied = 0;
       for (let i = 0; i < entries.length; i += WARM_BATCH) {
-        applied += await this.#g.setMany(POSITION, entries.slice(i, i + WARM_BATCH), s.ttl.position);
+        applied += await this.#guarded.setMany(POSITION, entries.slice(i, i + WARM_BATCH), s.ttl.position);
       }
       return applied;
     } finally {
@@ -137,7 +137,7 @@ export class PositionCache {
     return this.#writes.run(sym, async () => {
       this.#near?.drop(sym);
       try {
-        return await this.#g.delete(POSITION, key);
+        return await this.#guarded.delete(POSITION, key);
       } finally {
         this.#near?.drop(sym);
       }
@@ -150,7 +150,7 @@ export class PositionCache {
   }
 
   async #writeThrough(update: PositionUpdate): Promise<boolean> {
-    const s = this.#s;
+    const s = this.#shared;
     assertDbWritable(s); // the state may have changed while this write was queued
     const sym = update.symbol;
     const ok = await this.#db.updatePosition(sym, update.qty, update.avgPrice);
@@ -160,8 +160,8 @@ export class PositionCache {
       });
     }
     if (!s.policy.cacheEnabled) return true;
-    if (this.#g.circuitOpen) {
-      this.#g.remember(this.#prefix + sym); // no cache call while OPEN: pending until the probe deletes it
+    if (this.#guarded.circuitOpen) {
+      this.#guarded.remember(this.#prefix + sym); // no cache call while OPEN: pending until the probe deletes it
       return true;
     }
     let fresh: Position | null = null;
@@ -179,11 +179,11 @@ export class PositionCache {
    * (none, a failed write) the cached copy is deleted instead; while OPEN the key is pending. Never rejects.
    */
   async #cacheOrDrop(sym: string, fresh: Position | null): Promise<void> {
-    const s = this.#s;
+    const s = this.#shared;
     if (!s.policy.cacheEnabled) return;
     const key = this.#prefix + sym;
-    if (this.#g.circuitOpen) {
-      this.#g.remember(key); // no cache call while OPEN: pending (not served) until the probe deletes it
+    if (this.#guarded.circuitOpen) {
+      this.#guarded.remember(key); // no cache call while OPEN: pending (not served) until the probe deletes it
       return;
     }
     const near = this.#near;
@@ -191,9 +191,9 @@ export class PositionCache {
     try {
       if (fresh !== null && s.policy.cacheWritable && s.policy.cacheEnabled) {
         const hash = positionToHash(fresh);
-        if (await this.#g.trySet(POSITION, key, hash, s.ttl.position, fresh.version)) return;
+        if (await this.#guarded.trySet(POSITION, key, hash, s.ttl.position, fresh.version)) return;
       }
-      if (s.policy.cacheEnabled) await this.#g.tryDelete(POSITION, key);
+      if (s.policy.cacheEnabled) await this.#guarded.tryDelete(POSITION, key);
     } finally {
       near?.drop(sym);
     }
@@ -203,7 +203,7 @@ export class PositionCache {
     return this.#flights.run(sym, async () => {
       const generation = this.#generation.get(sym) ?? 0;
       const found = await this.#db.fetchPosition(sym);
-      const s = this.#s;
+      const s = this.#shared;
       if (
         (fill || badKey) &&
         !s.closing &&
@@ -215,10 +215,10 @@ export class PositionCache {
         if (found !== null && s.policy.cacheWritable) {
           const hash = positionToHash(found);
           await this.#writes.run(sym, () =>
-            this.#g.trySet(POSITION, key, hash, s.ttl.position, found.version),
+            this.#guarded.trySet(POSITION, key, hash, s.ttl.position, found.version),
           );
         } else if (badKey) {
-          await this.#writes.run(sym, () => this.#g.tryDelete(POSITION, key));
+          await this.#writes.run(sym, () => this.#guarded.tryDelete(POSITION, key));
         }
       }
       return found;

@@ -1,5 +1,5 @@
-import { InMemoryCacheClient } from "@qts/cache";
-import { CacheManager, DeadlineQueue } from "@qts/cache-manager";
+import { DeadlineQueue, InMemoryCacheClient } from "@qts/cache";
+import { CacheManager } from "@qts/cache-manager";
 import { type CacheClient, CacheUnavailableError } from "@qts/contracts";
 import { InMemoryAdapter } from "@qts/db-adapters";
 import { describe, expect, it, vi } from "vitest";

@@ -64,6 +64,8 @@ export class CircuitBreaker {
   /** Tokens of the current epoch are the only ones whose results count. */
   #epoch = 1;
   readonly #listeners = new Set<CircuitStateListener>();
+  #listenerErrors = 0;
+  #lastListenerError: unknown;
 
   constructor(options?: CircuitBreakerOptions) {
     const o = opt.object(options);
@@ -87,6 +89,16 @@ export class CircuitBreaker {
 
   get failureCount(): number {
     return this.#failureCount;
+  }
+
+  /** State-change listeners that threw (each is caught so the caller's operation goes on). */
+  get listenerErrors(): number {
+    return this.#listenerErrors;
+  }
+
+  /** What the last throwing listener threw, or undefined. */
+  get lastListenerError(): unknown {
+    return this.#lastListenerError;
   }
 
   /** When the last failure was recorded, or null. */
@@ -189,7 +201,7 @@ export class CircuitBreaker {
     this.#transition(CircuitState.CLOSED);
   }
 
-  /** Subscribes to state changes; returns an unsubscribe function. A throwing listener is ignored. */
+  /** Subscribes to state changes; returns an unsubscribe function. A throwing listener is counted (`listenerErrors`). */
   onStateChange(listener: CircuitStateListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -212,8 +224,10 @@ export class CircuitBreaker {
     for (const listener of this.#listeners) {
       try {
         listener(to, from);
-      } catch {
-        // A listener must never break the caller's cache operation.
+      } catch (error) {
+        // A listener must never break the caller's cache operation; its failure is counted, not lost.
+        this.#listenerErrors++;
+        this.#lastListenerError = error;
       }
     }
   }

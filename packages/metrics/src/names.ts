@@ -11,6 +11,7 @@ export const METRIC = Object.freeze({
   hybridBacklog: "qts_hybrid_backlog_writes",
   poolConnections: "qts_db_pool_connections",
   poolWaiting: "qts_db_pool_waiting_requests",
+  callbackErrors: "qts_callback_errors_total",
 } as const);
 
 export const CIRCUIT_STATES = Object.freeze(["CLOSED", "OPEN", "HALF_OPEN"] as const);

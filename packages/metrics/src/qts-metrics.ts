@@ -153,6 +153,29 @@ export class QtsMetrics {
       (m) => m.operatingState,
     );
 
+    // Event sinks and breaker listeners that threw: caught so trading goes on, counted so someone notices.
+    const callbackLast = new Map<string, number>();
+    new Counter({
+      name: METRIC.callbackErrors,
+      help: "Callbacks that threw and were caught: event sink publishes and circuit-breaker listeners.",
+      labelNames: ["manager", "callback"],
+      registers,
+      collect() {
+        for (const [manager, m] of managers) {
+          const counts = {
+            event_sink: m.eventSinkErrors ?? 0,
+            breaker_listener: m.circuitBreaker?.listenerErrors ?? 0,
+          };
+          for (const [callback, now] of Object.entries(counts)) {
+            const key = `${manager}\u0000${callback}`;
+            const before = callbackLast.get(key) ?? 0;
+            callbackLast.set(key, now);
+            this.inc({ manager, callback }, Math.max(0, now - before));
+          }
+        }
+      },
+    });
+
     const pooled = this.#pooled;
     new Gauge({
       name: METRIC.poolConnections,

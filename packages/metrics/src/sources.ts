@@ -9,4 +9,8 @@ export interface ObservableCacheManager {
   getAllStats(): Readonly<Record<CacheType, CacheStats>>;
   /** Counts since construction, never reset (preferred when present: `getAllStats` is reset by `resetStats`). */
   getLifetimeStats?(): Readonly<Record<CacheType, CacheStats>>;
+  /** Events whose sink threw (caught by the manager). */
+  readonly eventSinkErrors?: number;
+  /** The manager's breaker: state-change listeners that threw. */
+  readonly circuitBreaker?: { readonly listenerErrors?: number };
 }

@@ -96,7 +96,7 @@ describe("QtsMetrics", () => {
       sample(
         text,
         "qts_cache_operation_duration_seconds_count",
-        'client="cache",operation="set",outcome="ok"',
+        'client="cache",operation="setIfNewer",outcome="ok"',
       ),
     ).toBe(1);
     await manager.close();
@@ -135,5 +135,38 @@ describe("QtsMetrics", () => {
       await server.close();
       await manager.close();
     }
+  });
+});
+
+describe("callbacks that threw", () => {
+  it("an event sink and a breaker listener that throw are counted on the manager and in metrics", async () => {
+    const { CircuitBreaker } = await import("@qts/cache");
+    const clock = new ManualClock(Date.UTC(2024, 0, 2));
+    const breaker = new CircuitBreaker({ failureThreshold: 1, clock });
+    breaker.onStateChange(() => {
+      throw new Error("listener bug");
+    });
+    const metrics = new QtsMetrics();
+    const manager = new CacheManager(new InMemoryCacheClient({ clock }), new InMemoryAdapter(), {
+      clock,
+      breaker,
+      namespace: "cb:",
+      eventSink: {
+        publish() {
+          throw new Error("sink bug");
+        },
+      },
+    });
+    metrics.observeCacheManager(manager, "cb");
+    manager.publishMetrics();
+    breaker.recordFailure(); // CLOSED -> OPEN: the listener throws (and the manager's own listener publishes)
+    expect(manager.eventSinkErrors).toBeGreaterThanOrEqual(2);
+    expect(breaker.listenerErrors).toBe(1);
+    const text = await metrics.metrics();
+    expect(sample(text, "qts_callback_errors_total", 'manager="cb",callback="breaker_listener"')).toBe(1);
+    expect(sample(text, "qts_callback_errors_total", 'manager="cb",callback="event_sink"')).toBe(
+      manager.eventSinkErrors,
+    );
+    await manager.close();
   });
 });

@@ -58,7 +58,7 @@ import { pgInterval, type RollupInterval, type Statements, statements } from "./
 export class TimescaleAdapter implements DataSourceAdapter {
   readonly name: string;
   readonly schema: string;
-  readonly #o: ResolvedTimescaleOptions;
+  readonly #options: ResolvedTimescaleOptions;
   readonly #sql: Statements;
   readonly #db: PgRunner;
   /** History reads (ledger, ticks, bars): the read replicas when `readDsn` is set, else the primary. */
@@ -68,14 +68,15 @@ export class TimescaleAdapter implements DataSourceAdapter {
   #storage: StorageKind | null = null;
 
   constructor(options: TimescaleAdapterOptions) {
-    this.#o = resolveTimescaleOptions(options);
-    this.name = this.#o.name;
-    this.schema = this.#o.schema;
-    this.#sql = statements(this.#o.schema);
-    this.#db = new PgRunner(this.#o, this.#sql);
-    this.#replicas = this.#o.readDsns.length > 0 ? new ReplicaSet(this.#o, this.#sql, this.#db) : null;
+    this.#options = resolveTimescaleOptions(options);
+    this.name = this.#options.name;
+    this.schema = this.#options.schema;
+    this.#sql = statements(this.#options.schema);
+    this.#db = new PgRunner(this.#options, this.#sql);
+    this.#replicas =
+      this.#options.readDsns.length > 0 ? new ReplicaSet(this.#options, this.#sql, this.#db) : null;
     this.#history = this.#replicas ?? this.#db;
-    this.#fills = new FillBooker(this.#db, this.#sql, this.name, () => new Date(this.#o.clock.now()));
+    this.#fills = new FillBooker(this.#db, this.#sql, this.name, () => new Date(this.#options.clock.now()));
   }
 
   /** "timescaledb" or "plain" once known (after `migrate()` or the first bar read/write), else null. */
@@ -85,11 +86,11 @@ export class TimescaleAdapter implements DataSourceAdapter {
 
   /** The resolved pool settings (min/max connections, command timeout, statement cache size). */
   get poolConfig(): ResolvedTimescaleOptions["pool"] {
-    return this.#o.pool;
+    return this.#options.pool;
   }
 
   toString(): string {
-    return `TimescaleAdapter(${redactDsn(this.#o.dsn)}, schema=${this.schema})`;
+    return `TimescaleAdapter(${redactDsn(this.#options.dsn)}, schema=${this.schema})`;
   }
 
   /** Applies pending migrations (see `runMigrations`) and opens the pool's minimum connections. */
@@ -99,10 +100,10 @@ export class TimescaleAdapter implements DataSourceAdapter {
     try {
       result = await runMigrations(this.#db.pool, {
         schema: this.schema,
-        timescale: this.#o.timescale,
-        compressAfter: this.#o.compressAfter,
-        tickRetention: this.#o.tickRetention,
-        statementTimeoutMs: Math.max(120_000, this.#o.pool.commandTimeoutMs),
+        timescale: this.#options.timescale,
+        compressAfter: this.#options.compressAfter,
+        tickRetention: this.#options.tickRetention,
+        statementTimeoutMs: Math.max(120_000, this.#options.pool.commandTimeoutMs),
       });
     } catch (error) {
       throw this.#db.error(error, "migrate");
@@ -116,7 +117,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
   async warmUp(): Promise<void> {
     this.#db.checkOpen();
     // Holding `minConnections` clients at once makes the pool open that many (idle ones are reused).
-    const want = this.#o.pool.minConnections;
+    const want = this.#options.pool.minConnections;
     const clients = await Promise.allSettled(Array.from({ length: want }, () => checkout(this.#db.pool)));
     for (const c of clients) if (c.status === "fulfilled") c.value.release();
     const failed = clients.find((c) => c.status === "rejected");
@@ -136,7 +137,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
 
   async updatePosition(symbol: string, qty: Decimal.Value, avgPrice: Decimal.Value): Promise<boolean> {
     const u = positionUpdate(symbol, qty, avgPrice);
-    const now = new Date(this.#o.clock.now());
+    const now = new Date(this.#options.clock.now());
     this.#fills.forget(u.symbol);
     await this.#db.query("updatePosition", this.#sql.updatePosition, [
       u.symbol,
@@ -269,10 +270,11 @@ export class TimescaleAdapter implements DataSourceAdapter {
     if (valid.length === 0) return 0;
     const unique = dedupeBars(valid);
     const storage = await this.#storageKind();
-    const useCopy = unique.length >= this.#o.copyThreshold;
+    const useCopy = unique.length >= this.#options.copyThreshold;
     await this.#db.ingest("appendOhlcv", async (x) => {
       await writeBars(x, unique, iv, useCopy);
-      if (iv === "1m" && storage === "plain" && this.#o.maintainRollups) await refreshRollups(x, unique);
+      if (iv === "1m" && storage === "plain" && this.#options.maintainRollups)
+        await refreshRollups(x, unique);
     });
     if (iv === "1m" && storage === "timescaledb")
       await refreshContinuousAggregates(this.#db, this.#sql, unique);
@@ -283,7 +285,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
     const valid = validateAll(ticks, "ticks", tick);
     this.#db.checkOpen();
     if (valid.length === 0) return 0;
-    const useCopy = valid.length >= this.#o.copyThreshold;
+    const useCopy = valid.length >= this.#options.copyThreshold;
     return this.#db.ingest("appendTicks", (x) => writeTicks(x, valid, useCopy));
   }
 
@@ -329,7 +331,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
     const storage = await this.#storageKind();
     if (storage === "timescaledb")
       return this.#history.query<BarRow>("fetchOhlcv", this.#sql.fetchCagg(iv), [sym, s, e]);
-    if (this.#o.maintainRollups)
+    if (this.#options.maintainRollups)
       return this.#history.query<BarRow>("fetchOhlcv", this.#sql.fetchRollup, [sym, iv, s, e]);
     const size = INTERVAL_MS[iv];
     const ceil = (ms: number) => new Date(Math.ceil(ms / size) * size);

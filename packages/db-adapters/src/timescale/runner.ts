@@ -14,14 +14,14 @@ import type { Statements } from "./sql.js";
 export class PgRunner {
   readonly pool: pg.Pool;
   lastPoolError = "";
-  readonly #o: ResolvedTimescaleOptions;
+  readonly #options: ResolvedTimescaleOptions;
   readonly #sql: Statements;
   readonly #names = new Map<string, string>();
   #closed = false;
   #closing: Promise<void> | null = null;
 
   constructor(o: ResolvedTimescaleOptions, sql: Statements) {
-    this.#o = o;
+    this.#options = o;
     this.#sql = sql;
     this.pool = createPool(o, (error) => {
       this.lastPoolError = scrub(error.message, o.dsn);
@@ -34,12 +34,14 @@ export class PgRunner {
 
   checkOpen(): void {
     if (this.#closed) {
-      throw new DataSourceUnavailableError(`${this.#o.name} adapter is closed`, { source: this.#o.name });
+      throw new DataSourceUnavailableError(`${this.#options.name} adapter is closed`, {
+        source: this.#options.name,
+      });
     }
   }
 
   error(error: unknown, what: string) {
-    return mapPgError(error, what, this.#o.name, this.#o.dsn);
+    return mapPgError(error, what, this.#options.name, this.#options.dsn);
   }
 
   /**
@@ -47,11 +49,11 @@ export class PgRunner {
    * `preparedStatements: false` (PgBouncer transaction pooling).
    */
   named(text: string): string | undefined {
-    if (!this.#o.preparedStatements) return undefined;
+    if (!this.#options.preparedStatements) return undefined;
     const cached = this.#names.get(text);
     if (cached) return cached;
-    if (this.#names.size >= this.#o.pool.statementCacheSize) return undefined;
-    const hash = createHash("sha1").update(`${this.#o.schema}\u0000${text}`).digest("hex");
+    if (this.#names.size >= this.#options.pool.statementCacheSize) return undefined;
+    const hash = createHash("sha1").update(`${this.#options.schema}\u0000${text}`).digest("hex");
     const name = `qts_${hash.slice(0, 20)}`;
     this.#names.set(text, name);
     return name;
@@ -99,7 +101,7 @@ export class PgRunner {
 
   /** Runs statements on one client with the bulk limit, client- and (for this session) server-side. */
   withBulkClient<T>(what: string, fn: (q: BulkQuery, client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const timeoutMs = this.#o.bulkTimeoutMs;
+    const timeoutMs = this.#options.bulkTimeoutMs;
     return this.withClient(what, (client) =>
       fn(
         (text, values = []) => client.query({ text, values, query_timeout: timeoutMs } as pg.QueryConfig),
@@ -113,7 +115,7 @@ export class PgRunner {
    * `set_config('statement_timeout', ..., true)`, client-side via `query_timeout`). Rolled back on failure.
    */
   ingest<T>(what: string, fn: (x: Ingest) => Promise<T>): Promise<T> {
-    const timeoutMs = this.#o.bulkTimeoutMs;
+    const timeoutMs = this.#options.bulkTimeoutMs;
     return this.withBulkClient(what, async (q, client) => {
       await q("BEGIN");
       try {
@@ -121,7 +123,7 @@ export class PgRunner {
         const result = await fn({
           client,
           sql: this.#sql,
-          batchRows: this.#o.insertBatchRows,
+          batchRows: this.#options.insertBatchRows,
           timeoutMs,
           named: (t) => this.named(t),
         });
