@@ -15,6 +15,8 @@ import {
   ledgerEntry,
   normalizeLedgerQuery,
   type OHLCV,
+  type OutboxRow,
+  type OutboxStats,
   ohlcv,
   type Position,
   position,
@@ -28,13 +30,16 @@ import {
 } from "@qts/contracts";
 import { type StoreSymbols, storeSymbols, validateAll } from "../common/index.js";
 import { FillBooker, isFillIdTaken } from "./fills.js";
-import { dedupeBars, refreshContinuousAggregates, refreshRollups, writeBars, writeTicks } from "./ingest.js";
+import { encodeOp } from "../replication/outbox-codec.js";
+import { CaggRefresher } from "./cagg-refresh.js";
+import { dedupeBars, type Ingest, refreshRollups, writeBars, writeTicks } from "./ingest.js";
 import { type MigrationResult, runMigrations, type StorageKind } from "./migrate.js";
 import {
   type ResolvedTimescaleOptions,
   resolveTimescaleOptions,
   type TimescaleAdapterOptions,
 } from "./options.js";
+import { OutboxTable } from "./outbox.js";
 import { checkout } from "./pool.js";
 import { type ReadRunner, ReplicaSet } from "./replicas.js";
 import {
@@ -65,6 +70,9 @@ export class TimescaleAdapter implements DataSourceAdapter {
   readonly #history: ReadRunner;
   readonly #replicas: ReplicaSet | null;
   readonly #fills: FillBooker;
+  readonly #outbox: OutboxTable;
+  #outboxOn: boolean;
+  readonly #refresh: CaggRefresher;
   #storage: StorageKind | null = null;
 
   constructor(options: TimescaleAdapterOptions) {
@@ -75,7 +83,16 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.#db = new PgRunner(this.#o, this.#sql);
     this.#replicas = this.#o.readDsns.length > 0 ? new ReplicaSet(this.#o, this.#sql, this.#db) : null;
     this.#history = this.#replicas ?? this.#db;
-    this.#fills = new FillBooker(this.#db, this.#sql, this.name, () => new Date(this.#o.clock.now()));
+    this.#outboxOn = this.#o.outbox;
+    this.#outbox = new OutboxTable(this.#db, this.#sql);
+    this.#fills = new FillBooker(
+      this.#db,
+      this.#sql,
+      this.name,
+      () => new Date(this.#o.clock.now()),
+      () => this.#outboxOn,
+    );
+    this.#refresh = new CaggRefresher(this.#db, this.#sql, this.name, this.#o.eventSink);
   }
 
   /** "timescaledb" or "plain" once known (after `migrate()` or the first bar read/write), else null. */
@@ -86,6 +103,29 @@ export class TimescaleAdapter implements DataSourceAdapter {
   /** The resolved pool settings (min/max connections, command timeout, statement cache size). */
   get poolConfig(): ResolvedTimescaleOptions["pool"] {
     return this.#o.pool;
+  }
+
+  /** True while every write also records an outbox row (option `outbox`, or `enableOutbox()`). */
+  get outboxEnabled(): boolean {
+    return this.#outboxOn;
+  }
+
+  /** Turns the transactional outbox on (see `OutboxStore` of `@qts/contracts`); `HybridAdapter` does this. */
+  enableOutbox(): void {
+    this.#outboxOn = true;
+  }
+
+  /** Delivers the oldest outbox rows in order under the relay lock (see `OutboxTable.relay`). */
+  relayOutbox(limit: number, deliver: (row: OutboxRow) => Promise<void>): Promise<number | null> {
+    return this.#outbox.relay(limit, deliver);
+  }
+
+  discardOutbox(kinds: readonly string[]): Promise<number> {
+    return this.#outbox.discard(kinds);
+  }
+
+  outboxStats(): Promise<OutboxStats> {
+    return this.#outbox.stats();
   }
 
   toString(): string {
@@ -138,12 +178,8 @@ export class TimescaleAdapter implements DataSourceAdapter {
     const u = positionUpdate(symbol, qty, avgPrice);
     const now = new Date(this.#o.clock.now());
     this.#fills.forget(u.symbol);
-    await this.#db.query("updatePosition", this.#sql.updatePosition, [
-      u.symbol,
-      u.qty.toFixed(),
-      u.avgPrice.toFixed(),
-      now,
-    ]);
+    const [text, extra] = this.#withOutbox(this.#sql.updatePosition, 5, { kind: "position", ...u });
+    await this.#db.query("updatePosition", text, [u.symbol, u.qty.toFixed(), u.avgPrice.toFixed(), now, ...extra]);
     return true;
   }
 
@@ -151,7 +187,8 @@ export class TimescaleAdapter implements DataSourceAdapter {
   async putPosition(p: Position): Promise<boolean> {
     const v = position(p);
     this.#fills.forget(v.symbol);
-    await this.#db.query("putPosition", this.#sql.putPosition, [
+    const [text, extra] = this.#withOutbox(this.#sql.putPosition, 11, { kind: "putPosition", position: v });
+    await this.#db.query("putPosition", text, [
       v.symbol,
       v.qty.toFixed(),
       v.avgPrice.toFixed(),
@@ -162,14 +199,16 @@ export class TimescaleAdapter implements DataSourceAdapter {
       v.updatedAt,
       v.realizedPnl.toFixed(),
       v.version,
+      ...extra,
     ]);
     return true;
   }
 
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const e = ledgerEntry({ ...(entry as LedgerEntry), id: null });
+    const [text, extra] = this.#withOutbox(this.#sql.appendLedger, 12, { kind: "ledger", entry: e });
     await this.#db
-      .query("appendLedger", this.#sql.appendLedger, [
+      .query("appendLedger", text, [
         e.timestamp,
         e.symbol,
         e.side,
@@ -181,6 +220,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
         e.orderId,
         e.broker,
         e.fillId,
+        ...extra,
       ])
       .catch((error: unknown) => {
         if (!isFillIdTaken(error)) throw error;
@@ -273,9 +313,10 @@ export class TimescaleAdapter implements DataSourceAdapter {
     await this.#db.ingest("appendOhlcv", async (x) => {
       await writeBars(x, unique, iv, useCopy);
       if (iv === "1m" && storage === "plain" && this.#o.maintainRollups) await refreshRollups(x, unique);
+      await this.#outboxRow(x, { kind: "ohlcv", bars: valid, interval: iv });
     });
-    if (iv === "1m" && storage === "timescaledb")
-      await refreshContinuousAggregates(this.#db, this.#sql, unique);
+    // After the commit: a failed refresh is reported and retried, never a rejection of the committed write.
+    if (iv === "1m" && storage === "timescaledb") await this.#refresh.after(unique);
     return valid.length;
   }
 
@@ -284,7 +325,11 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.#db.checkOpen();
     if (valid.length === 0) return 0;
     const useCopy = valid.length >= this.#o.copyThreshold;
-    return this.#db.ingest("appendTicks", (x) => writeTicks(x, valid, useCopy));
+    return this.#db.ingest("appendTicks", async (x) => {
+      const n = await writeTicks(x, valid, useCopy);
+      await this.#outboxRow(x, { kind: "ticks", ticks: valid });
+      return n;
+    });
   }
 
   async healthCheck(): Promise<HealthStatus> {
@@ -299,12 +344,16 @@ export class TimescaleAdapter implements DataSourceAdapter {
       poolWaiting: this.#db.pool.waitingCount,
       ...(this.#db.lastPoolError ? { lastPoolError: this.#db.lastPoolError } : {}),
       ...this.#replicas?.details(),
+      ...this.#refresh.details(),
     });
     try {
       await this.#replicas?.check();
       await this.#db.pool.query("SELECT 1");
       const latencyMs = performance.now() - started;
-      return healthStatus({ healthy: true, source: this.name, latencyMs, details: details() });
+      await this.#refresh.retry();
+      const outbox = this.#outboxOn ? await this.#outbox.stats() : null;
+      const extra = outbox ? { outboxDepth: outbox.depth, outboxOldestAgeMs: Math.round(outbox.oldestAgeMs) } : {};
+      return healthStatus({ healthy: true, source: this.name, latencyMs, details: { ...details(), ...extra } });
     } catch (error) {
       const latencyMs = performance.now() - started;
       const mapped = this.#db.error(error, "healthCheck");
@@ -324,6 +373,20 @@ export class TimescaleAdapter implements DataSourceAdapter {
   }
 
   // ---- internals -------------------------------------------------------------------------------------
+
+  /** The statement (and its extra outbox parameters `$n`, `$n+1`) for a single-statement write. */
+  #withOutbox(text: string, n: number, op: Parameters<typeof encodeOp>[0]): [string, unknown[]] {
+    if (!this.#outboxOn) return [text, []];
+    const { kind, payload } = encodeOp(op);
+    return [this.#sql.withOutbox(text, n), [kind, payload]];
+  }
+
+  /** Inside a bulk write's transaction: its outbox row. */
+  async #outboxRow(x: Ingest, op: Parameters<typeof encodeOp>[0]): Promise<void> {
+    if (!this.#outboxOn) return;
+    const { kind, payload } = encodeOp(op);
+    await x.client.query({ text: this.#sql.outboxInsert, values: [kind, payload], query_timeout: x.timeoutMs } as never);
+  }
 
   async #fromOneMinute(sym: string, s: Date, e: Date, iv: RollupInterval): Promise<BarRow[]> {
     const storage = await this.#storageKind();

@@ -12,6 +12,7 @@ import {
   withLedgerId,
 } from "@qts/contracts";
 import type pg from "pg";
+import { encodeOp } from "../replication/outbox-codec.js";
 import { KeyedQueue } from "../sheets/keyed-queue.js";
 import { type LedgerRow, type PositionRow, toLedgerEntry, toPosition } from "./rows.js";
 import type { PgRunner } from "./runner.js";
@@ -50,7 +51,11 @@ export class FillBooker {
   /** Fills of one symbol from this adapter run one after another (other processes are handled by the CAS). */
   readonly #perSymbol = new KeyedQueue();
 
-  constructor(db: PgRunner, sql: Statements, source: string, now: () => Date) {
+  /** True while the adapter's outbox is on: a booked fill also writes its outbox row, in the same statement. */
+  readonly #outbox: () => boolean;
+
+  constructor(db: PgRunner, sql: Statements, source: string, now: () => Date, outbox: () => boolean) {
+    this.#outbox = outbox;
     this.#db = db;
     this.#sql = sql;
     this.#source = source;
@@ -159,8 +164,9 @@ export class FillBooker {
     const next = applyFillToPosition(prev, f, this.#now());
     const e = ledgerEntryFromFill(f);
     let rows: WriteRow[];
+    const outbox = this.#outbox() ? [encodeOp({ kind: "fill", result: { position: next, entry: e } }).payload] : [];
     try {
-      rows = await query<WriteRow>(this.#sql.fillWrite, [
+      rows = await query<WriteRow>(outbox.length > 0 ? this.#sql.fillWriteOutbox : this.#sql.fillWrite, [
         next.symbol,
         next.qty.toFixed(),
         next.avgPrice.toFixed(),
@@ -182,6 +188,7 @@ export class FillBooker {
         e.orderId,
         e.broker,
         e.fillId,
+        ...outbox,
       ]);
     } catch (error) {
       if (!isFillIdTaken(error)) throw error;

@@ -183,36 +183,3 @@ export async function refreshRollups(x: Ingest, bars: readonly OHLCV[]): Promise
   }
 }
 
-/**
- * TimescaleDB: continuous aggregates answer in real time above their watermark; below it (a backfill) the
- * touched buckets are refreshed now, so reads never see stale materialised rows. `CALL
- * refresh_continuous_aggregate` cannot run in a transaction, so it runs under the connection's own server-side
- * limit (`commandTimeoutMs`, set at connection start) with the bulk client-side limit; no session setting is
- * changed (a session `SET` would leak to other clients behind PgBouncer in transaction pooling).
- */
-export async function refreshContinuousAggregates(
-  db: PgRunner,
-  sql: Statements,
-  bars: readonly OHLCV[],
-): Promise<void> {
-  const { lo, hi } = touchedRanges(bars);
-  const min = Math.min(...lo.map((d) => d.getTime()));
-  const max = Math.max(...hi.map((d) => d.getTime()));
-  const what = "appendOhlcv (refresh continuous aggregates)";
-  const marks = await db.query<{ view: string; watermark: Date | null }>(what, sql.caggWatermarks, [
-    sql.schema.slice(1, -1),
-  ]);
-  const watermark = new Map(marks.map((m) => [m.view, m.watermark?.getTime() ?? Number.NEGATIVE_INFINITY]));
-  const stale = ROLLUP_INTERVALS.filter(
-    (iv) => min < (watermark.get(caggName(iv)) ?? Number.NEGATIVE_INFINITY),
-  );
-  if (stale.length === 0) return;
-  await db.withBulkClient(what, async (q) => {
-    for (const iv of stale) {
-      const size = INTERVAL_MS[iv];
-      const from = new Date(Math.floor(min / size) * size);
-      const to = new Date(Math.floor(max / size) * size + size);
-      await q(sql.refreshCagg, [`${sql.schema}."${caggName(iv)}"`, from, to]);
-    }
-  });
-}
