@@ -42,7 +42,11 @@ export class OutboxRelay implements SecondaryChannel {
   #draining = 0;
   #emptyWaiters: (() => void)[] = [];
 
-  constructor(primary: DataSourceAdapter & OutboxStore, secondary: DataSourceAdapter, options: ChannelOptions) {
+  constructor(
+    primary: DataSourceAdapter & OutboxStore,
+    secondary: DataSourceAdapter,
+    options: ChannelOptions,
+  ) {
     this.#primary = primary;
     this.#secondary = secondary;
     this.#options = options;

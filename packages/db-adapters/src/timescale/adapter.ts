@@ -29,9 +29,9 @@ import {
   validateTimeRange,
 } from "@qts/contracts";
 import { type StoreSymbols, storeSymbols, validateAll } from "../common/index.js";
-import { FillBooker, isFillIdTaken } from "./fills.js";
 import { encodeOp } from "../replication/outbox-codec.js";
 import { CaggRefresher } from "./cagg-refresh.js";
+import { FillBooker, isFillIdTaken } from "./fills.js";
 import { dedupeBars, type Ingest, refreshRollups, writeBars, writeTicks } from "./ingest.js";
 import { type MigrationResult, runMigrations, type StorageKind } from "./migrate.js";
 import {
@@ -179,7 +179,13 @@ export class TimescaleAdapter implements DataSourceAdapter {
     const now = new Date(this.#o.clock.now());
     this.#fills.forget(u.symbol);
     const [text, extra] = this.#withOutbox(this.#sql.updatePosition, 5, { kind: "position", ...u });
-    await this.#db.query("updatePosition", text, [u.symbol, u.qty.toFixed(), u.avgPrice.toFixed(), now, ...extra]);
+    await this.#db.query("updatePosition", text, [
+      u.symbol,
+      u.qty.toFixed(),
+      u.avgPrice.toFixed(),
+      now,
+      ...extra,
+    ]);
     return true;
   }
 
@@ -352,8 +358,15 @@ export class TimescaleAdapter implements DataSourceAdapter {
       const latencyMs = performance.now() - started;
       await this.#refresh.retry();
       const outbox = this.#outboxOn ? await this.#outbox.stats() : null;
-      const extra = outbox ? { outboxDepth: outbox.depth, outboxOldestAgeMs: Math.round(outbox.oldestAgeMs) } : {};
-      return healthStatus({ healthy: true, source: this.name, latencyMs, details: { ...details(), ...extra } });
+      const extra = outbox
+        ? { outboxDepth: outbox.depth, outboxOldestAgeMs: Math.round(outbox.oldestAgeMs) }
+        : {};
+      return healthStatus({
+        healthy: true,
+        source: this.name,
+        latencyMs,
+        details: { ...details(), ...extra },
+      });
     } catch (error) {
       const latencyMs = performance.now() - started;
       const mapped = this.#db.error(error, "healthCheck");
@@ -385,7 +398,11 @@ export class TimescaleAdapter implements DataSourceAdapter {
   async #outboxRow(x: Ingest, op: Parameters<typeof encodeOp>[0]): Promise<void> {
     if (!this.#outboxOn) return;
     const { kind, payload } = encodeOp(op);
-    await x.client.query({ text: this.#sql.outboxInsert, values: [kind, payload], query_timeout: x.timeoutMs } as never);
+    await x.client.query({
+      text: this.#sql.outboxInsert,
+      values: [kind, payload],
+      query_timeout: x.timeoutMs,
+    } as never);
   }
 
   async #fromOneMinute(sym: string, s: Date, e: Date, iv: RollupInterval): Promise<BarRow[]> {

@@ -59,7 +59,11 @@ export class CaggRefresher {
 
   details(): Record<string, string | number | boolean> {
     if (!this.#pending) return {};
-    return { caggRefreshPending: true, caggRefreshFailures: this.#failures, caggRefreshError: this.#lastError };
+    return {
+      caggRefreshPending: true,
+      caggRefreshFailures: this.#failures,
+      caggRefreshError: this.#lastError,
+    };
   }
 
   async #attempt(min: number, max: number): Promise<void> {
@@ -84,7 +88,11 @@ export class CaggRefresher {
     const what = "appendOhlcv (refresh continuous aggregates)";
     const schema = this.#sql.schema.slice(1, -1);
     if (this.#watermarkSchema === undefined) {
-      const [row] = await this.#db.query<{ schema: WatermarkSchema }>(what, this.#sql.caggWatermarkSchema, []);
+      const [row] = await this.#db.query<{ schema: WatermarkSchema }>(
+        what,
+        this.#sql.caggWatermarkSchema,
+        [],
+      );
       this.#watermarkSchema = row?.schema ?? null;
     }
     let stale: readonly (typeof ROLLUP_INTERVALS)[number][] = ROLLUP_INTERVALS;
@@ -94,8 +102,12 @@ export class CaggRefresher {
         this.#sql.caggWatermarks(this.#watermarkSchema),
         [schema],
       );
-      const watermark = new Map(marks.map((m) => [m.view, m.watermark?.getTime() ?? Number.NEGATIVE_INFINITY]));
-      stale = ROLLUP_INTERVALS.filter((iv) => min < (watermark.get(caggName(iv)) ?? Number.NEGATIVE_INFINITY));
+      const watermark = new Map(
+        marks.map((m) => [m.view, m.watermark?.getTime() ?? Number.NEGATIVE_INFINITY]),
+      );
+      stale = ROLLUP_INTERVALS.filter(
+        (iv) => min < (watermark.get(caggName(iv)) ?? Number.NEGATIVE_INFINITY),
+      );
     }
     if (stale.length === 0) return;
     await this.#db.withBulkClient(what, async (q) => {
@@ -112,14 +124,19 @@ export class CaggRefresher {
     if (!this.#events) return;
     try {
       this.#events.publish(
-        createEvent(EventType.DATA_SOURCE_DEGRADED, reason === "recovered" ? Priority.P2_MEDIUM : Priority.P1_HIGH, this.#source, {
-          degraded: reason !== "recovered",
-          reason,
-          from: new Date(min).toISOString(),
-          to: new Date(max).toISOString(),
-          failures: this.#failures,
-          error: this.#lastError,
-        }),
+        createEvent(
+          EventType.DATA_SOURCE_DEGRADED,
+          reason === "recovered" ? Priority.P2_MEDIUM : Priority.P1_HIGH,
+          this.#source,
+          {
+            degraded: reason !== "recovered",
+            reason,
+            from: new Date(min).toISOString(),
+            to: new Date(max).toISOString(),
+            failures: this.#failures,
+            error: this.#lastError,
+          },
+        ),
       );
     } catch {
       // A sink must not break writes.

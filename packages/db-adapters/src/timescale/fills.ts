@@ -164,7 +164,9 @@ export class FillBooker {
     const next = applyFillToPosition(prev, f, this.#now());
     const e = ledgerEntryFromFill(f);
     let rows: WriteRow[];
-    const outbox = this.#outbox() ? [encodeOp({ kind: "fill", result: { position: next, entry: e } }).payload] : [];
+    const outbox = this.#outbox()
+      ? [encodeOp({ kind: "fill", result: { position: next, entry: e } }).payload]
+      : [];
     try {
       rows = await query<WriteRow>(outbox.length > 0 ? this.#sql.fillWriteOutbox : this.#sql.fillWrite, [
         next.symbol,

@@ -1,9 +1,8 @@
-import { INTERVAL_MS, type Interval, type OHLCV, type TickData } from "@qts/contracts";
+import { type Interval, type OHLCV, type TickData } from "@qts/contracts";
 import type { PoolClient, QueryConfig } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { copyText } from "./rows.js";
-import type { PgRunner } from "./runner.js";
-import { caggName, pgInterval, ROLLUP_INTERVALS, type Statements } from "./sql.js";
+import { pgInterval, ROLLUP_INTERVALS, type Statements } from "./sql.js";
 
 const COPY_CHUNK_ROWS = 2_000;
 
@@ -182,4 +181,3 @@ export async function refreshRollups(x: Ingest, bars: readonly OHLCV[]): Promise
     finer = iv;
   }
 }
-

@@ -119,7 +119,9 @@ export function statements(schema: string) {
     caggWatermarkSchema: `SELECT n.nspname AS schema FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE p.proname = 'cagg_watermark' AND n.nspname IN ('_timescaledb_functions', '_timescaledb_internal')
       ORDER BY n.nspname = '_timescaledb_functions' DESC LIMIT 1`,
-    caggWatermarks: (fn: "_timescaledb_functions" | "_timescaledb_internal") => `SELECT ca.user_view_name AS view,
+    caggWatermarks: (
+      fn: "_timescaledb_functions" | "_timescaledb_internal",
+    ) => `SELECT ca.user_view_name AS view,
         ${fn}.to_timestamp(${fn}.cagg_watermark(ca.mat_hypertable_id)) AS watermark
       FROM _timescaledb_catalog.continuous_agg ca WHERE ca.user_view_schema = $1`,
     refreshCagg: "CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)",
