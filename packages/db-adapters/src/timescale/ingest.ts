@@ -1,4 +1,4 @@
-import { type Interval, type OHLCV, type TickData } from "@qts/contracts";
+import type { Interval, OHLCV, TickData } from "@qts/contracts";
 import type { PoolClient, QueryConfig } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { copyText } from "./rows.js";
