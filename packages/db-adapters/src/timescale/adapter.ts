@@ -105,6 +105,11 @@ export class TimescaleAdapter implements DataSourceAdapter {
     return this.#o.pool;
   }
 
+  /** False when statements run unnamed (option or DSN parameter `qts_prepared_statements=off`: PgBouncer). */
+  get preparedStatements(): boolean {
+    return this.#o.preparedStatements;
+  }
+
   /** True while every write also records an outbox row (option `outbox`, or `enableOutbox()`). */
   get outboxEnabled(): boolean {
     return this.#outboxOn;
