@@ -243,6 +243,8 @@ export class HybridAdapter implements DataSourceAdapter {
       fallbackReads: this.#fallbackReads,
     };
     if (pl.lastError !== "") details.lastSecondaryError = pl.lastError;
+    // The primary's read replicas (TimescaleAdapter `readDsn`), as it reports them.
+    for (const [k, v] of Object.entries(p.details ?? {})) if (k.startsWith("replica")) details[k] = v;
     if (this.#relay) {
       details.outbox = true;
       for (const k of ["outboxDepth", "outboxOldestAgeMs"] as const) {

@@ -362,10 +362,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
       await this.#db.pool.query("SELECT 1");
       const latencyMs = performance.now() - started;
       await this.#refresh.retry();
-      const outbox = this.#outboxOn ? await this.#outbox.stats() : null;
-      const extra = outbox
-        ? { outboxDepth: outbox.depth, outboxOldestAgeMs: Math.round(outbox.oldestAgeMs) }
-        : {};
+      const extra = this.#outboxOn ? await this.#outboxDetails() : {};
       return healthStatus({
         healthy: true,
         source: this.name,
@@ -397,6 +394,15 @@ export class TimescaleAdapter implements DataSourceAdapter {
     if (!this.#outboxOn) return [text, []];
     const { kind, payload } = encodeOp(op);
     return [this.#sql.withOutbox(text, n), [kind, payload]];
+  }
+
+  async #outboxDetails(): Promise<Record<string, string | number>> {
+    try {
+      const o = await this.#outbox.stats();
+      return { outboxDepth: o.depth, outboxOldestAgeMs: Math.round(o.oldestAgeMs) };
+    } catch (error) {
+      return { outboxError: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /** Inside a bulk write's transaction: its outbox row. */
