@@ -29,10 +29,9 @@ import {
   validateTimeRange,
 } from "@qts/contracts";
 import { type StoreSymbols, storeSymbols, validateAll } from "../common/index.js";
-import { encodeOp } from "../replication/outbox-codec.js";
 import { CaggRefresher } from "./cagg-refresh.js";
 import { FillBooker, isFillIdTaken } from "./fills.js";
-import { dedupeBars, type Ingest, refreshRollups, writeBars, writeTicks } from "./ingest.js";
+import { dedupeBars, refreshRollups, writeBars, writeTicks } from "./ingest.js";
 import { type MigrationResult, runMigrations, type StorageKind } from "./migrate.js";
 import {
   type ResolvedTimescaleOptions,
@@ -71,7 +70,6 @@ export class TimescaleAdapter implements DataSourceAdapter {
   readonly #replicas: ReplicaSet | null;
   readonly #fills: FillBooker;
   readonly #outbox: OutboxTable;
-  #outboxOn: boolean;
   readonly #refresh: CaggRefresher;
   #storage: StorageKind | null = null;
 
@@ -83,14 +81,13 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.#db = new PgRunner(this.#o, this.#sql);
     this.#replicas = this.#o.readDsns.length > 0 ? new ReplicaSet(this.#o, this.#sql, this.#db) : null;
     this.#history = this.#replicas ?? this.#db;
-    this.#outboxOn = this.#o.outbox;
-    this.#outbox = new OutboxTable(this.#db, this.#sql);
+    this.#outbox = new OutboxTable(this.#db, this.#sql, this.#o.outbox);
     this.#fills = new FillBooker(
       this.#db,
       this.#sql,
       this.name,
       () => new Date(this.#o.clock.now()),
-      () => this.#outboxOn,
+      () => this.#outbox.enabled,
     );
     this.#refresh = new CaggRefresher(this.#db, this.#sql, this.name, this.#o.eventSink);
   }
@@ -112,12 +109,12 @@ export class TimescaleAdapter implements DataSourceAdapter {
 
   /** True while every write also records an outbox row (option `outbox`, or `enableOutbox()`). */
   get outboxEnabled(): boolean {
-    return this.#outboxOn;
+    return this.#outbox.enabled;
   }
 
   /** Turns the transactional outbox on (see `OutboxStore` of `@qts/contracts`); `HybridAdapter` does this. */
   enableOutbox(): void {
-    this.#outboxOn = true;
+    this.#outbox.enabled = true;
   }
 
   /** Delivers the oldest outbox rows in order under the relay lock (see `OutboxTable.relay`). */
@@ -183,7 +180,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
     const u = positionUpdate(symbol, qty, avgPrice);
     const now = new Date(this.#o.clock.now());
     this.#fills.forget(u.symbol);
-    const [text, extra] = this.#withOutbox(this.#sql.updatePosition, 5, { kind: "position", ...u });
+    const [text, extra] = this.#outbox.wrap(this.#sql.updatePosition, 5, { kind: "position", ...u });
     await this.#db.query("updatePosition", text, [
       u.symbol,
       u.qty.toFixed(),
@@ -198,7 +195,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
   async putPosition(p: Position): Promise<boolean> {
     const v = position(p);
     this.#fills.forget(v.symbol);
-    const [text, extra] = this.#withOutbox(this.#sql.putPosition, 11, { kind: "putPosition", position: v });
+    const [text, extra] = this.#outbox.wrap(this.#sql.putPosition, 11, { kind: "putPosition", position: v });
     await this.#db.query("putPosition", text, [
       v.symbol,
       v.qty.toFixed(),
@@ -217,7 +214,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
 
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const e = ledgerEntry({ ...(entry as LedgerEntry), id: null });
-    const [text, extra] = this.#withOutbox(this.#sql.appendLedger, 12, { kind: "ledger", entry: e });
+    const [text, extra] = this.#outbox.wrap(this.#sql.appendLedger, 12, { kind: "ledger", entry: e });
     await this.#db
       .query("appendLedger", text, [
         e.timestamp,
@@ -324,7 +321,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
     await this.#db.ingest("appendOhlcv", async (x) => {
       await writeBars(x, unique, iv, useCopy);
       if (iv === "1m" && storage === "plain" && this.#o.maintainRollups) await refreshRollups(x, unique);
-      await this.#outboxRow(x, { kind: "ohlcv", bars: valid, interval: iv });
+      await this.#outbox.insertIn(x, { kind: "ohlcv", bars: valid, interval: iv });
     });
     // After the commit: a failed refresh is reported and retried, never a rejection of the committed write.
     if (iv === "1m" && storage === "timescaledb") await this.#refresh.after(unique);
@@ -338,7 +335,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
     const useCopy = valid.length >= this.#o.copyThreshold;
     return this.#db.ingest("appendTicks", async (x) => {
       const n = await writeTicks(x, valid, useCopy);
-      await this.#outboxRow(x, { kind: "ticks", ticks: valid });
+      await this.#outbox.insertIn(x, { kind: "ticks", ticks: valid });
       return n;
     });
   }
@@ -362,7 +359,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
       await this.#db.pool.query("SELECT 1");
       const latencyMs = performance.now() - started;
       await this.#refresh.retry();
-      const extra = this.#outboxOn ? await this.#outboxDetails() : {};
+      const extra = this.#outbox.enabled ? await this.#outbox.details() : {};
       return healthStatus({
         healthy: true,
         source: this.name,
@@ -388,33 +385,6 @@ export class TimescaleAdapter implements DataSourceAdapter {
   }
 
   // ---- internals -------------------------------------------------------------------------------------
-
-  /** The statement (and its extra outbox parameters `$n`, `$n+1`) for a single-statement write. */
-  #withOutbox(text: string, n: number, op: Parameters<typeof encodeOp>[0]): [string, unknown[]] {
-    if (!this.#outboxOn) return [text, []];
-    const { kind, payload } = encodeOp(op);
-    return [this.#sql.withOutbox(text, n), [kind, payload]];
-  }
-
-  async #outboxDetails(): Promise<Record<string, string | number>> {
-    try {
-      const o = await this.#outbox.stats();
-      return { outboxDepth: o.depth, outboxOldestAgeMs: Math.round(o.oldestAgeMs) };
-    } catch (error) {
-      return { outboxError: error instanceof Error ? error.message : String(error) };
-    }
-  }
-
-  /** Inside a bulk write's transaction: its outbox row. */
-  async #outboxRow(x: Ingest, op: Parameters<typeof encodeOp>[0]): Promise<void> {
-    if (!this.#outboxOn) return;
-    const { kind, payload } = encodeOp(op);
-    await x.client.query({
-      text: this.#sql.outboxInsert,
-      values: [kind, payload],
-      query_timeout: x.timeoutMs,
-    } as never);
-  }
 
   async #fromOneMinute(sym: string, s: Date, e: Date, iv: RollupInterval): Promise<BarRow[]> {
     const storage = await this.#storageKind();

@@ -1,4 +1,6 @@
 import type { OutboxRow, OutboxStats } from "@qts/contracts";
+import { encodeOp } from "../replication/outbox-codec.js";
+import type { Ingest } from "./ingest.js";
 import type { PgRunner } from "./runner.js";
 import type { Statements } from "./sql.js";
 
@@ -9,9 +11,12 @@ interface RawRow {
   created_at: Date;
 }
 
+type Op = Parameters<typeof encodeOp>[0];
+
 /**
- * The relay side of the adapter's transactional outbox (the write side is in the write statements).
- * A relay pass runs in one transaction holding a transaction-level advisory lock (one relay per schema at a
+ * The adapter's transactional outbox. Write side: while `enabled`, each single-statement write carries its
+ * outbox row in the same statement (`wrap`), each bulk write inserts it in its transaction (`insertIn`).
+ * Relay side: a relay pass runs in one transaction holding a transaction-level advisory lock (one relay per schema at a
  * time, across processes, PgBouncer-safe): it reads the oldest rows, delivers them in id order and deletes the
  * ones delivered before it commits. A crash between delivery and commit replays those rows: delivery must be
  * idempotent.
@@ -21,10 +26,42 @@ export class OutboxTable {
   readonly #sql: Statements;
   readonly #lockKey: string;
 
-  constructor(db: PgRunner, sql: Statements) {
+  /** Every write also records its outbox row. */
+  enabled: boolean;
+
+  constructor(db: PgRunner, sql: Statements, enabled: boolean) {
     this.#db = db;
     this.#sql = sql;
     this.#lockKey = `qts.outbox.${sql.schema}`;
+    this.enabled = enabled;
+  }
+
+  /** The statement and its extra parameters (`$n` kind, `$n+1` payload) for a single-statement write. */
+  wrap(text: string, n: number, op: Op): [string, unknown[]] {
+    if (!this.enabled) return [text, []];
+    const { kind, payload } = encodeOp(op);
+    return [this.#sql.withOutbox(text, n), [kind, payload]];
+  }
+
+  /** Inside a bulk write's transaction: its outbox row. */
+  async insertIn(x: Ingest, op: Op): Promise<void> {
+    if (!this.enabled) return;
+    const { kind, payload } = encodeOp(op);
+    await x.client.query({
+      text: this.#sql.outboxInsert,
+      values: [kind, payload],
+      query_timeout: x.timeoutMs,
+    } as never);
+  }
+
+  /** `outboxDepth` and `outboxOldestAgeMs` for `healthCheck` (an `outboxError` instead of failing it). */
+  async details(): Promise<Record<string, string | number>> {
+    try {
+      const o = await this.stats();
+      return { outboxDepth: o.depth, outboxOldestAgeMs: Math.round(o.oldestAgeMs) };
+    } catch (error) {
+      return { outboxError: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   async relay(limit: number, deliver: (row: OutboxRow) => Promise<void>): Promise<number | null> {
