@@ -2,6 +2,7 @@ import {
   ConflictError,
   type DataSourceAdapter,
   DataSourceUnavailableError,
+  fill,
   type LedgerEntry,
   ledgerEntry,
 } from "@qts/contracts";
@@ -95,15 +96,15 @@ describePg(url, "HybridAdapter outbox relay (TimescaleAdapter primary)", () => {
     await h.appendLedger(entry(1, "same"));
     await h.appendLedger(entry(1, "same")); // two identical entries are two entries
     await h.appendLedger(entry(2));
-    const fill = {
+    const f1 = fill({
       fillId: "F1",
       symbol: "AAA",
       side: "BUY",
       qty: "3",
       price: "10",
       timestamp: new Date(T + 3),
-    } as const;
-    const booked = await h.applyFill(fill);
+    });
+    const booked = await h.applyFill(f1);
     // What a relay that crashed before deleting its rows had already delivered: one of the twins, and the fill.
     sec.setDown(false);
     const mem = sec.store;
@@ -130,14 +131,14 @@ describePg(url, "HybridAdapter outbox relay (TimescaleAdapter primary)", () => {
     );
     expect((await db.adapter.outboxStats()).depth).toBe(0);
     // A duplicate fill changes nothing, so it records nothing either.
-    const f = {
+    const f = fill({
       fillId: "F9",
       symbol: "BBB",
       side: "SELL",
       qty: "1",
       price: "7",
       timestamp: new Date(T),
-    } as const;
+    });
     await h.applyFill(f);
     await h.drain(10_000);
     expect((await h.applyFill(f)).duplicate).toBe(true);
