@@ -145,6 +145,37 @@ describePg(url, "HybridAdapter outbox relay (TimescaleAdapter primary)", () => {
     expect((await db.adapter.outboxStats()).depth).toBe(0);
   });
 
+  it("racing updates of one position from two processes end the same on both stores (ids in lock order)", async () => {
+    const db = await migratedAdapter(url as string, "outbox_race", {
+      pool: { minConnections: 0, maxConnections: 6 },
+    });
+    dbs.push(db);
+    const { TimescaleAdapter } = await import("../src/timescale/index.js");
+    const other = new TimescaleAdapter({
+      dsn: url as string,
+      schema: db.schema,
+      outbox: true,
+      pool: { maxConnections: 6 },
+    });
+    open.push(other);
+    const sec = flakySecondary();
+    const h = new HybridAdapter(db.adapter, sec.store, { retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+    open.push(h);
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          i % 2
+            ? h.updatePosition("RACE", round * 100 + i, "1")
+            : other.updatePosition("RACE", round * 100 + i, "2"),
+        ),
+      );
+      await h.drain(30_000);
+      const [p, s] = await Promise.all([db.adapter.fetchPosition("RACE"), sec.store.fetchPosition("RACE")]);
+      expect([s?.qty.toFixed(), s?.avgPrice.toFixed()]).toEqual([p?.qty.toFixed(), p?.avgPrice.toFixed()]);
+    }
+    expect(sec.log.length).toBe(200);
+  });
+
   it("two relays on one outbox (two processes' hybrids) deliver each row once", async () => {
     const db = await migratedAdapter(url as string, "outbox_two");
     dbs.push(db);

@@ -126,9 +126,14 @@ export function statements(schema: string) {
       FROM _timescaledb_catalog.continuous_agg ca WHERE ca.user_view_schema = $1`,
     refreshCagg: "CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)",
     storage: `SELECT value FROM ${s}.qts_meta WHERE key = 'storage'`,
-    /** Outbox: a row inserted by the same statement as the write it describes (`$n` kind, `$n+1` payload). */
+    /**
+     * Outbox: the write `text` and its outbox row (`$n` kind, `$n+1` payload) in one statement. The row is
+     * inserted from the write's RETURNING, so its id is drawn after the write took its row lock: for writes of
+     * one row (a position) outbox ids follow commit order, which the relay's id order relies on.
+     */
     withOutbox: (text: string, n: number) =>
-      `WITH qts_outbox AS (INSERT INTO ${s}.outbox (kind, payload) VALUES ($${n}::text, $${n + 1}::jsonb)) ${text}`,
+      `WITH qts_write AS (${text.replace(/\s+RETURNING\s+[\w, ]+$/, "")} RETURNING 1)
+      INSERT INTO ${s}.outbox (kind, payload) SELECT $${n}::text, $${n + 1}::jsonb FROM qts_write`,
     outboxInsert: `INSERT INTO ${s}.outbox (kind, payload) VALUES ($1::text, $2::jsonb)`,
     /** One relay at a time per schema: a transaction-level advisory lock (works behind PgBouncer). */
     outboxLock: "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked",
