@@ -65,6 +65,10 @@ export type HybridConsistencyReport = ConsistencyReport & { readonly backlog: nu
  *   not wait for the secondary): a failure keeps it (and every later secondary write, to keep their order) in
  *   a bounded backlog retried in the background with backoff, so an acknowledged write reaches the secondary
  *   once it is back. A write the primary rejects never reaches the secondary. `drain()` flushes the backlog.
+ * - With a primary that keeps a transactional outbox (`isOutboxStore`: `TimescaleAdapter`), the backlog is that
+ *   outbox instead (turned on here, option `outbox: false` to keep the in-memory queue): each write's outbox
+ *   row commits with it, an `OutboxRelay` delivers the rows in order and idempotently, and a crash loses
+ *   nothing: the next process delivers what is left. `close()` then leaves undelivered rows in the outbox.
  * - Reads use the primary and fall back to the secondary when the primary is unavailable
  *   (`DataSourceUnavailableError`); a fallback read may lag by the backlog.
  * - `healthCheck` is healthy while the primary is; a secondary problem shows as `details.degraded`.
