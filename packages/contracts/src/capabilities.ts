@@ -104,3 +104,45 @@ export function declaresCommandTimeout<T extends object>(x: T): x is T & Declare
   const ms = (x as Partial<DeclaresCommandTimeout>).commandTimeoutMs;
   return typeof ms === "number" && Number.isFinite(ms) && ms > 0;
 }
+
+/** One pending secondary write in a store's transactional outbox, in the order the primary committed it. */
+export interface OutboxRow {
+  /** Increasing in commit order of the writes on one store. */
+  readonly id: string;
+  /** The write kind (`position`, `putPosition`, `ledger`, `fill`, `ohlcv`, `ticks`). */
+  readonly kind: string;
+  /** The validated records of the write as JSON (decimals as plain strings, dates as ISO strings). */
+  readonly payload: unknown;
+  readonly createdAt: Date;
+}
+
+export interface OutboxStats {
+  /** Rows waiting. */
+  readonly depth: number;
+  /** Age of the oldest waiting row (0 when empty). */
+  readonly oldestAgeMs: number;
+}
+
+/**
+ * A store that can record, in the same transaction as each of its writes, an outbox row describing it
+ * (`TimescaleAdapter`), so a replica fed from the outbox survives a crash of the writer (transactional outbox).
+ */
+export interface OutboxStore {
+  /** Turns the outbox on: from now on every write also inserts its outbox row, atomically with the write. */
+  enableOutbox(): void;
+  readonly outboxEnabled: boolean;
+  /**
+   * Hands the oldest rows (at most `limit`, in id order) to `deliver` one by one while holding the store's relay
+   * lock (one relay at a time across processes); deletes the rows delivered, also when `deliver` throws (then
+   * rethrows). Resolves with the number delivered, or `null` when another relay holds the lock.
+   */
+  relayOutbox(limit: number, deliver: (row: OutboxRow) => Promise<void>): Promise<number | null>;
+  /** Deletes waiting rows of the given kinds (e.g. after a repair made them redundant). */
+  discardOutbox(kinds: readonly string[]): Promise<number>;
+  outboxStats(): Promise<OutboxStats>;
+}
+
+export function isOutboxStore<T extends object>(x: T): x is T & OutboxStore {
+  const s = x as Partial<OutboxStore>;
+  return typeof s.enableOutbox === "function" && typeof s.relayOutbox === "function";
+}

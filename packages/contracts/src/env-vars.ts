@@ -31,6 +31,13 @@ export const QTS_VARIABLES: readonly QtsVariable[] = Object.freeze([
     "per-statement timeout (server statement_timeout and client timeout)",
   ),
   v("QTS_DB_STATEMENT_CACHE_SIZE", "100", "named prepared statements per adapter (0: none)"),
+  v(
+    "QTS_DB_PREPARED_STATEMENTS",
+    "on",
+    "named prepared statements on/off (off behind PgBouncer transaction pooling < 1.21)",
+  ),
+  v("QTS_DB_READ_DSN", "", "read replica DSNs, comma-separated: serve history reads (ledger, bars, ticks)"),
+  v("QTS_DB_MAX_REPLICA_LAG_MS", "1000", "replay lag above which a replica is skipped for the primary"),
   v("QTS_SHEETS_SPREADSHEET_ID", "", "spreadsheet of SHEETS_ONLY / HYBRID"),
   v("QTS_SHEETS_KEY_FILE", "", "service-account key file (else Application Default Credentials)"),
   v("QTS_SHEETS_ROOT_URL", "https://sheets.googleapis.com/", "Sheets API root (a local emulator)"),

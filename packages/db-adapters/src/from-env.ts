@@ -8,6 +8,7 @@ import {
 import { OAuth2Client } from "google-auth-library";
 import { type CreateDataSourceDeps, createDataSource } from "./factory.js";
 import type { SheetsAuth } from "./sheets/client.js";
+import type { TimescaleAdapterOptions } from "./timescale/options.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -17,6 +18,49 @@ export interface DataSourceFromEnvOptions extends CreateDataSourceDeps {
 }
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
+const ON_OFF: Record<string, boolean> = {
+  on: true,
+  true: true,
+  "1": true,
+  off: false,
+  false: false,
+  "0": false,
+};
+
+/**
+ * `QTS_DB_READ_DSN` (comma-separated; a DSN here cannot contain a comma), `QTS_DB_MAX_REPLICA_LAG_MS`,
+ * `QTS_DB_PREPARED_STATEMENTS` as TimescaleAdapter options (the adapter checks each DSN itself).
+ */
+export function replicaOptionsFromEnv(
+  env: Env,
+  issues: ConfigIssue[],
+): Pick<TimescaleAdapterOptions, "readDsn" | "maxReplicaLagMs" | "preparedStatements"> {
+  const out: Pick<TimescaleAdapterOptions, "readDsn" | "maxReplicaLagMs" | "preparedStatements"> = {};
+  const reads = (env.QTS_DB_READ_DSN ?? "")
+    .split(",")
+    .map((d) => d.trim())
+    .filter((d) => d !== "");
+  if (reads.length > 0) out.readDsn = reads;
+  const lag = env.QTS_DB_MAX_REPLICA_LAG_MS?.trim();
+  if (lag) {
+    const n = Number(lag);
+    if (/^\d+$/.test(lag) && Number.isSafeInteger(n)) out.maxReplicaLagMs = n;
+    else
+      issues.push({
+        variable: "QTS_DB_MAX_REPLICA_LAG_MS",
+        value: lag,
+        reason: "must be a non-negative integer (ms)",
+      });
+  }
+  const prepared = env.QTS_DB_PREPARED_STATEMENTS?.trim().toLowerCase();
+  if (prepared) {
+    const on = ON_OFF[prepared];
+    if (on === undefined)
+      issues.push({ variable: "QTS_DB_PREPARED_STATEMENTS", value: prepared, reason: "must be on or off" });
+    else out.preparedStatements = on;
+  }
+  return out;
+}
 
 /** An OAuth2 client that sends a fixed bearer token (a local emulator, or a token obtained elsewhere). */
 export function fixedTokenAuth(token: string): SheetsAuth {
@@ -50,11 +94,12 @@ export function dataSourceFromEnv(
   if (schema !== undefined && !SCHEMA.test(schema)) {
     issues.push({ variable: "QTS_DB_SCHEMA", value: schema, reason: "must be a lower-case SQL identifier" });
   }
+  const replicas = replicaOptionsFromEnv(env, issues);
   if (issues.length > 0 || config === null) throw new ConfigError(issues);
   const token = env.QTS_SHEETS_ACCESS_TOKEN?.trim();
   return createDataSource(config, {
     ...(token ? { sheetsAuth: fixedTokenAuth(token) } : {}),
     ...rest,
-    timescale: { ...(schema ? { schema } : {}), ...rest.timescale },
+    timescale: { ...(schema ? { schema } : {}), ...replicas, ...rest.timescale },
   });
 }

@@ -75,6 +75,40 @@ describe("dataSourceFromEnv", () => {
     }
   });
 
+  it("QTS_DB_READ_DSN (comma-separated), QTS_DB_MAX_REPLICA_LAG_MS, QTS_DB_PREPARED_STATEMENTS reach the adapter", async () => {
+    const url = await pgUrlOrNull();
+    expect(url, "PostgreSQL is required for this test").not.toBeNull();
+    const ds = dataSourceFromEnv({
+      QTS_DATA_MODE: "DB_ONLY",
+      QTS_DB_DSN: url!,
+      QTS_DB_READ_DSN: ` ${url!} , postgres://postgres@127.0.0.1:1/none `,
+      QTS_DB_MAX_REPLICA_LAG_MS: "250",
+      QTS_DB_PREPARED_STATEMENTS: "off",
+    }) as TimescaleAdapter;
+    try {
+      expect(ds.preparedStatements).toBe(false);
+      const health = await ds.healthCheck();
+      expect(health.details).toMatchObject({ replicas: 2, replica1Usable: false });
+    } finally {
+      await ds.close();
+    }
+    let error: unknown;
+    try {
+      dataSourceFromEnv({
+        QTS_DATA_MODE: "DB_ONLY",
+        QTS_DB_DSN: url!,
+        QTS_DB_MAX_REPLICA_LAG_MS: "soon",
+        QTS_DB_PREPARED_STATEMENTS: "maybe",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).issues.map((i) => i.variable)).toEqual([
+      "QTS_DB_MAX_REPLICA_LAG_MS",
+      "QTS_DB_PREPARED_STATEMENTS",
+    ]);
+  });
+
   it("reports every bad value at once, and unknown variables as warnings with a suggestion", () => {
     const warnings: string[] = [];
     let error: unknown;

@@ -37,16 +37,17 @@ describePg(url, "migrations on PostgreSQL (plain path)", () => {
       const first = await a.migrate();
       expect(first.applied).toEqual(MIGRATIONS.map((m) => m.version));
       expect(first.storage).toBe("plain");
-      expect(first.version).toBe(3);
+      expect(first.version).toBe(4);
       const again = await a.migrate();
       expect(again.applied).toEqual([]);
-      expect(again.version).toBe(3);
+      expect(again.version).toBe(4);
       const rows = await query<{ version: number; name: string }>(
         `SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`,
       );
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
       expect(rows[1]!.name).toMatch(/storage path/);
       expect(rows[2]!.name).toMatch(/fills/);
+      expect(rows[3]!.name).toMatch(/outbox/);
       const tables = await query<{ table_name: string }>(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
         [schema],
@@ -55,6 +56,7 @@ describePg(url, "migrations on PostgreSQL (plain path)", () => {
         "bar_rollups",
         "bars",
         "ledger",
+        "outbox",
         "positions",
         "qts_meta",
         "schema_migrations",
@@ -108,7 +110,7 @@ describePg(url, "migrations on PostgreSQL (plain path)", () => {
     }
     const a = new TimescaleAdapter({ dsn: url!, schema, pool: { minConnections: 1 } });
     try {
-      expect((await a.migrate()).applied).toEqual([3]);
+      expect((await a.migrate()).applied).toEqual([3, 4]);
       const p = (await a.fetchPosition("AAPL"))!;
       expect([p.qty.toFixed(), p.avgPrice.toFixed(), p.market]).toEqual(["10", "150.25", "NASDAQ"]);
       expect([p.realizedPnl.toFixed(), p.version]).toEqual(["0", 0]);
@@ -142,10 +144,10 @@ describePg(url, "migrations on PostgreSQL (plain path)", () => {
     try {
       const results = await Promise.all(adapters.map((a) => a.migrate()));
       const applied = results.flatMap((r) => r.applied).sort();
-      expect(applied).toEqual([1, 2, 3]);
-      expect(results.every((r) => r.version === 3 && r.storage === "plain")).toBe(true);
+      expect(applied).toEqual([1, 2, 3, 4]);
+      expect(results.every((r) => r.version === 4 && r.storage === "plain")).toBe(true);
       const rows = await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.schema_migrations`);
-      expect(rows[0]!.n).toBe(3);
+      expect(rows[0]!.n).toBe(4);
       // and the schema works from every adapter
       await adapters[0]!.updatePosition("AAPL", 1, 2);
       expect((await adapters[2]!.fetchPositions()).map((p) => p.symbol)).toEqual(["AAPL"]);

@@ -45,7 +45,7 @@ describe("TimescaleAdapter migrations on TimescaleDB (PGlite)", () => {
     });
     const result = await a.migrate();
     expect(result.storage).toBe("timescaledb");
-    expect(result.applied).toEqual([1, 2, 3]);
+    expect(result.applied).toEqual([1, 2, 3, 4]);
     expect((await a.migrate()).applied).toEqual([]);
     await a.close();
 

@@ -7,6 +7,7 @@ import { breakerBench, memoryCacheBench } from "./in-process.js";
 import { ioredisBench } from "./ioredis.js";
 import { nearBench } from "./near.js";
 import { ohlcvBench } from "./ohlcv.js";
+import { pgbouncerApplyFillBench, replicaOhlcvBench } from "./pgbouncer-replica.js";
 import { redisReadBench } from "./redis-read.js";
 import { sheetsBench } from "./sheets.js";
 import { ticksBench } from "./ticks.js";
@@ -21,6 +22,8 @@ export const ALL_BENCHES: readonly BenchDef[] = [
   ticksBench,
   ohlcvBench,
   applyFillBench,
+  pgbouncerApplyFillBench,
+  replicaOhlcvBench,
   degradedBench,
   hitPathBench,
   ioredisBench,

@@ -13,6 +13,33 @@ export interface HealthLine {
   healthy: boolean;
   latencyMs: number;
   error: string;
+  /** What the store reports beyond up/down: read replicas (lag, usable), the Hybrid outbox or backlog. */
+  notes: string[];
+}
+
+/** Replicas with their lag, and the Hybrid outbox depth / backlog, from `healthCheck().details`. */
+export function healthNotes(details: Readonly<Record<string, unknown>> | undefined): string[] {
+  const d = details ?? {};
+  const notes: string[] = [];
+  const replicas = typeof d.replicas === "number" ? d.replicas : 0;
+  for (let i = 0; i < replicas; i++) {
+    const lag = Number(d[`replica${i}LagMs`] ?? -1);
+    const state = d[`replica${i}Usable`] === true ? "in use" : "skipped";
+    const why = typeof d[`replica${i}Error`] === "string" ? ` (${d[`replica${i}Error`]})` : "";
+    notes.push(
+      `replica ${String(d[`replica${i}`])}: ${state}, lag ${lag < 0 ? "unknown" : `${lag} ms`}${why}`,
+    );
+  }
+  if (typeof d.outboxDepth === "number") {
+    const age = typeof d.outboxOldestAgeMs === "number" ? `, oldest ${d.outboxOldestAgeMs} ms` : "";
+    notes.push(`outbox: ${d.outboxDepth} pending${age}`);
+  } else if (typeof d.backlog === "number") {
+    notes.push(`secondary backlog: ${d.backlog} pending (in memory)`);
+  }
+  if (d.needsRepair === true) notes.push("needs repair: run `qts sync`");
+  if (d.caggRefreshPending === true)
+    notes.push(`continuous aggregate refresh pending: ${String(d.caggRefreshError)}`);
+  return notes;
 }
 
 /** `qts health`: one line per configured store and cache; exit 1 when one is down. */
@@ -31,6 +58,7 @@ export async function runHealth(argv: string[], io: Io): Promise<number> {
         healthy: h.healthy,
         latencyMs: h.latencyMs,
         error: h.error,
+        notes: healthNotes(h.details),
       });
     } finally {
       await store.db.close().catch(() => undefined);
@@ -42,6 +70,7 @@ export async function runHealth(argv: string[], io: Io): Promise<number> {
       healthy: false,
       latencyMs: 0,
       error: (err as Error).message,
+      notes: [],
     });
   }
 
@@ -51,9 +80,23 @@ export async function runHealth(argv: string[], io: Io): Promise<number> {
     try {
       client = new RedisCacheClient({ ...cacheConfigFromEnv(s.env), namespace: s.namespace ?? "qts:" });
       const h = await client.healthCheck();
-      lines.push({ component: "cache", target, healthy: h.healthy, latencyMs: h.latencyMs, error: h.error });
+      lines.push({
+        component: "cache",
+        target,
+        healthy: h.healthy,
+        latencyMs: h.latencyMs,
+        error: h.error,
+        notes: [],
+      });
     } catch (err) {
-      lines.push({ component: "cache", target, healthy: false, latencyMs: 0, error: (err as Error).message });
+      lines.push({
+        component: "cache",
+        target,
+        healthy: false,
+        latencyMs: 0,
+        error: (err as Error).message,
+        notes: [],
+      });
     } finally {
       await client?.close().catch(() => undefined);
     }
@@ -64,10 +107,14 @@ export async function runHealth(argv: string[], io: Io): Promise<number> {
       healthy: true,
       latencyMs: 0,
       error: "",
+      notes: [],
     });
   }
 
-  for (const l of lines) l.error = redactText(l.error);
+  for (const l of lines) {
+    l.error = redactText(l.error);
+    l.notes = l.notes.map(redactText);
+  }
   const ok = lines.every((l) => l.healthy);
   if (flag(v, "json")) {
     println(io.stdout, JSON.stringify({ ok, checks: lines }, null, 2));
@@ -76,6 +123,7 @@ export async function runHealth(argv: string[], io: Io): Promise<number> {
       const state = l.healthy ? "ok  " : "DOWN";
       const detail = l.healthy ? `${l.latencyMs.toFixed(1)} ms` : l.error;
       println(io.stdout, `${l.component.padEnd(6)}${state}  ${l.target}  ${detail}`);
+      for (const note of l.notes) println(io.stdout, `        ${note}`);
     }
     if (!ok) {
       const down = lines.filter((l) => !l.healthy);

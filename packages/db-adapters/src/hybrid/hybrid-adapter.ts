@@ -11,6 +11,7 @@ import {
   type HealthStatus,
   healthStatus,
   type Interval,
+  isOutboxStore,
   isPositionWriter,
   isSymbolLister,
   type LedgerEntry,
@@ -30,7 +31,9 @@ import { type StoreSymbols, validateAll } from "../common/index.js";
 import { copyPosition } from "../replication/content.js";
 import { type ConsistencyReport, diffStores } from "../replication/diff.js";
 import { type RepairReport, repairStores } from "../replication/repair.js";
-import { type PipelineEvent, SecondaryPipeline } from "./pipeline.js";
+import type { PipelineEvent, SecondaryChannel } from "./channel.js";
+import { OutboxRelay } from "./outbox-relay.js";
+import { SecondaryPipeline } from "./pipeline.js";
 import type { SecondaryOp } from "./secondary-queue.js";
 
 export interface HybridAdapterOptions {
@@ -44,6 +47,12 @@ export interface HybridAdapterOptions {
   eventSink?: EventSink | undefined;
   /** How long `close()` keeps applying the secondary backlog before giving up (default 5000 ms). */
   closeDrainTimeoutMs?: number | undefined;
+  /**
+   * Use the primary's transactional outbox when it has one (`OutboxStore`, e.g. `TimescaleAdapter`): default
+   * true. The hybrid turns the primary's outbox on; pending secondary writes then survive a crash and
+   * `maxBacklog` does not apply (the outbox is a table). `false`, or a primary without one: in-memory queue.
+   */
+  outbox?: boolean | undefined;
 }
 
 /** What `verifyConsistency` returns: the differences, plus the writes still queued for the secondary. */
@@ -56,6 +65,10 @@ export type HybridConsistencyReport = ConsistencyReport & { readonly backlog: nu
  *   not wait for the secondary): a failure keeps it (and every later secondary write, to keep their order) in
  *   a bounded backlog retried in the background with backoff, so an acknowledged write reaches the secondary
  *   once it is back. A write the primary rejects never reaches the secondary. `drain()` flushes the backlog.
+ * - With a primary that keeps a transactional outbox (`isOutboxStore`: `TimescaleAdapter`), the backlog is that
+ *   outbox instead (turned on here, option `outbox: false` to keep the in-memory queue): each write's outbox
+ *   row commits with it, an `OutboxRelay` delivers the rows in order and idempotently, and a crash loses
+ *   nothing: the next process delivers what is left. `close()` then leaves undelivered rows in the outbox.
  * - Reads use the primary and fall back to the secondary when the primary is unavailable
  *   (`DataSourceUnavailableError`); a fallback read may lag by the backlog.
  * - `healthCheck` is healthy while the primary is; a secondary problem shows as `details.degraded`.
@@ -73,7 +86,8 @@ export class HybridAdapter implements DataSourceAdapter {
   /** Present when the primary can list its symbols: the primary's (the secondary's if it is unavailable). */
   readonly listSymbols?: () => Promise<StoreSymbols>;
   readonly #events: EventSink | undefined;
-  readonly #pipeline: SecondaryPipeline;
+  readonly #pipeline: SecondaryChannel;
+  readonly #relay: OutboxRelay | null = null;
   readonly #closeDrainTimeoutMs: number;
   #fallbackReads = 0;
   #closed = false;
@@ -87,12 +101,19 @@ export class HybridAdapter implements DataSourceAdapter {
     this.name = options.name ?? `hybrid(${primary.name},${secondary.name})`;
     this.#events = options.eventSink;
     this.#closeDrainTimeoutMs = options.closeDrainTimeoutMs ?? 5_000;
-    this.#pipeline = new SecondaryPipeline(primary, secondary, {
+    const channel = {
       maxBacklog: options.maxBacklog ?? 10_000,
       baseDelayMs: options.retry?.baseDelayMs ?? 100,
       maxDelayMs: options.retry?.maxDelayMs ?? 30_000,
-      onEvent: (event) => this.#publish(event),
-    });
+      onEvent: (event: PipelineEvent) => this.#publish(event),
+    };
+    if (options.outbox !== false && isOutboxStore(primary)) {
+      primary.enableOutbox();
+      this.#relay = new OutboxRelay(primary, secondary, channel);
+      this.#pipeline = this.#relay;
+    } else {
+      this.#pipeline = new SecondaryPipeline(primary, secondary, channel);
+    }
     if (isPositionWriter(primary)) {
       this.putPosition = async (p: Position) => {
         const valid = position(p);
@@ -109,7 +130,12 @@ export class HybridAdapter implements DataSourceAdapter {
     }
   }
 
-  /** Secondary writes waiting to be applied (including the one in flight). */
+  /** True when pending secondary writes live in the primary's transactional outbox (they survive a crash). */
+  get durableBacklog(): boolean {
+    return this.#relay !== null;
+  }
+
+  /** Secondary writes waiting to be applied (including the one in flight; the outbox depth last measured). */
   get backlog(): number {
     return this.#pipeline.backlog;
   }
@@ -205,6 +231,7 @@ export class HybridAdapter implements DataSourceAdapter {
         .catch((e: unknown) =>
           healthStatus({ healthy: false, source: a.name, error: e instanceof Error ? e.message : String(e) }),
         );
+    this.#relay?.start();
     const [p, s] = await Promise.all([safe(this.primary), safe(this.secondary)]);
     const pl = this.#pipeline;
     const degraded = pl.degraded || !s.healthy;
@@ -220,6 +247,16 @@ export class HybridAdapter implements DataSourceAdapter {
       fallbackReads: this.#fallbackReads,
     };
     if (pl.lastError !== "") details.lastSecondaryError = pl.lastError;
+    // The primary's read replicas (TimescaleAdapter `readDsn`), as it reports them.
+    for (const [k, v] of Object.entries(p.details ?? {})) if (k.startsWith("replica")) details[k] = v;
+    if (this.#relay) {
+      details.outbox = true;
+      for (const k of ["outboxDepth", "outboxOldestAgeMs"] as const) {
+        const v = p.details?.[k];
+        if (typeof v === "number") details[k] = v;
+      }
+      if (typeof details.outboxDepth === "number") details.backlog = details.outboxDepth;
+    }
     let error = "";
     if (this.#closed) error = "adapter is closed";
     else if (!p.healthy) error = `primary ${p.source} unhealthy: ${p.error}`;
@@ -266,7 +303,7 @@ export class HybridAdapter implements DataSourceAdapter {
     try {
       while (this.#inflight > 0) await new Promise<void>((resolve) => this.#inflightWaiters.push(resolve));
       await this.#pipeline.pause();
-      this.#pipeline.retain((q) => q.op.kind === "ohlcv" || q.op.kind === "ticks");
+      await this.#pipeline.discard(["position", "putPosition", "ledger", "fill"]);
       const report = await repairStores(this.primary, this.secondary);
       if (report.unrepairable.positions.length === 0 && report.unrepairable.ledger.length === 0) {
         this.#pipeline.markRepaired();
@@ -292,7 +329,8 @@ export class HybridAdapter implements DataSourceAdapter {
     const backlog = this.#pipeline.backlog;
     await this.#pipeline.stop();
     await Promise.allSettled([this.primary.close(), this.secondary.close()]);
-    if (unapplied !== null) {
+    // With an outbox the pending writes are rows in the primary: the next relay (any process) delivers them.
+    if (unapplied !== null && this.#relay === null) {
       const why = unapplied instanceof Error ? unapplied.message : String(unapplied);
       throw new DataSourceUnavailableError(
         `${this.name} closed with ${backlog} secondary write(s) not applied to ${this.secondary.name} (${why}); ` +

@@ -1,18 +1,10 @@
 import { type DataSourceAdapter, DataSourceUnavailableError } from "@qts/contracts";
+import { Backoff } from "./backoff.js";
+import type { ChannelOptions, PipelineEvent, SecondaryChannel } from "./channel.js";
 import { applyOp, isPermanent, type QueuedOp, type SecondaryOp } from "./secondary-queue.js";
 
 /** Most ticks replayed in one `appendTicks` when queued tick writes are merged. */
 const MAX_TICK_BATCH = 5000;
-
-export type PipelineEvent = "secondary write failed" | "overflow" | "recovered";
-
-export interface PipelineOptions {
-  maxBacklog: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** Called when the pipeline becomes degraded (a failure, an overflow) or recovers. */
-  onEvent: (event: PipelineEvent) => void;
-}
 
 /**
  * The ordered pipeline of secondary writes of a `HybridAdapter`. It receives only writes the primary accepted,
@@ -21,7 +13,7 @@ export interface PipelineOptions {
  * behind it, so their order is kept); at most `maxBacklog` writes are kept, newer ones are dropped and
  * `needsRepair` is set.
  */
-export class SecondaryPipeline {
+export class SecondaryPipeline implements SecondaryChannel {
   #queue: QueuedOp[] = [];
   #pumping: Promise<void> | null = null;
   #failures = 0;
@@ -34,15 +26,16 @@ export class SecondaryPipeline {
   #stopped = false;
   #paused = false;
   #draining = 0;
-  #wake: (() => void) | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  readonly #backoff: Backoff;
   #emptyWaiters: (() => void)[] = [];
 
   constructor(
     readonly primary: DataSourceAdapter,
     readonly secondary: DataSourceAdapter,
-    readonly options: PipelineOptions,
-  ) {}
+    readonly options: ChannelOptions,
+  ) {
+    this.#backoff = new Backoff(options.baseDelayMs, options.maxDelayMs);
+  }
 
   get backlog(): number {
     return this.#queue.length;
@@ -80,7 +73,7 @@ export class SecondaryPipeline {
     let timer: NodeJS.Timeout | undefined;
     try {
       const empty = new Promise<void>((resolve) => this.#emptyWaiters.push(resolve));
-      this.#wake?.();
+      this.#backoff.wake();
       this.#kick();
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -99,7 +92,7 @@ export class SecondaryPipeline {
   /** Stops after the write in flight (for `repair`); `resume()` restarts. */
   async pause(): Promise<void> {
     this.#paused = true;
-    this.#wake?.();
+    this.#backoff.wake();
     await this.#pumping;
   }
 
@@ -109,9 +102,9 @@ export class SecondaryPipeline {
     this.#notifyIfEmpty();
   }
 
-  /** Drops queued writes that `keep` rejects (only while paused). */
-  retain(keep: (item: QueuedOp) => boolean): void {
-    this.#queue = this.#queue.filter(keep);
+  /** Drops queued writes of these kinds (only while paused). */
+  async discard(kinds: readonly SecondaryOp["kind"][]): Promise<void> {
+    this.#queue = this.#queue.filter((q) => !kinds.includes(q.op.kind));
   }
 
   /** After a repair that left nothing unrepairable. */
@@ -122,7 +115,7 @@ export class SecondaryPipeline {
   /** Stops retrying for good (after the write in flight). */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    this.#backoff.wake();
     await this.#pumping;
   }
 
@@ -162,7 +155,7 @@ export class SecondaryPipeline {
         this.#failures++;
         this.#lastError = message;
         if (!this.#degraded) this.#event("secondary write failed");
-        await this.#backoff();
+        await this.#backoff.wait(this.#failures, this.#draining > 0);
       }
     }
   }
@@ -180,21 +173,6 @@ export class SecondaryPipeline {
       n += next.op.ticks.length;
     }
     return batch;
-  }
-
-  #backoff(): Promise<void> {
-    const { baseDelayMs, maxDelayMs } = this.options;
-    const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(this.#failures - 1, 30));
-    const delay = Math.random() * (this.#draining > 0 ? Math.min(cap, 50) : cap);
-    return new Promise<void>((resolve) => {
-      this.#wake = resolve;
-      this.#timer = setTimeout(resolve, delay);
-      this.#timer.unref?.();
-    }).finally(() => {
-      if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = null;
-      this.#wake = null;
-    });
   }
 
   #notifyIfEmpty(): void {

@@ -19,8 +19,11 @@ export type SecondaryOp =
   | { readonly kind: "position"; readonly symbol: string; readonly qty: Decimal; readonly avgPrice: Decimal }
   | { readonly kind: "putPosition"; readonly position: Position }
   | { readonly kind: "ledger"; readonly entry: LedgerEntry }
-  /** A fill: mirrored from the primary's result (null when the primary rejected it), idempotent by fillId. */
-  | { readonly kind: "fill"; readonly fill: Fill; readonly booked: Promise<FillResult | null> }
+  /**
+   * A fill: mirrored from the primary's result (null when the primary rejected it), idempotent by fillId.
+   * `fill` is absent when the op comes from a store's outbox (the booked result carries the fillId).
+   */
+  | { readonly kind: "fill"; readonly fill?: Fill | undefined; readonly booked: Promise<FillResult | null> }
   | { readonly kind: "ohlcv"; readonly bars: readonly OHLCV[]; readonly interval: Interval }
   | { readonly kind: "ticks"; readonly ticks: readonly TickData[] };
 

@@ -15,6 +15,8 @@ import {
   ledgerEntry,
   normalizeLedgerQuery,
   type OHLCV,
+  type OutboxRow,
+  type OutboxStats,
   ohlcv,
   type Position,
   position,
@@ -27,14 +29,16 @@ import {
   validateTimeRange,
 } from "@qts/contracts";
 import { type StoreSymbols, storeSymbols, validateAll } from "../common/index.js";
+import { CaggRefresher } from "./cagg-refresh.js";
 import { FillBooker, isFillIdTaken } from "./fills.js";
-import { dedupeBars, refreshContinuousAggregates, refreshRollups, writeBars, writeTicks } from "./ingest.js";
+import { dedupeBars, refreshRollups, writeBars, writeTicks } from "./ingest.js";
 import { type MigrationResult, runMigrations, type StorageKind } from "./migrate.js";
 import {
   type ResolvedTimescaleOptions,
   resolveTimescaleOptions,
   type TimescaleAdapterOptions,
 } from "./options.js";
+import { OutboxTable } from "./outbox.js";
 import { checkout } from "./pool.js";
 import { type ReadRunner, ReplicaSet } from "./replicas.js";
 import {
@@ -65,6 +69,8 @@ export class TimescaleAdapter implements DataSourceAdapter {
   readonly #history: ReadRunner;
   readonly #replicas: ReplicaSet | null;
   readonly #fills: FillBooker;
+  readonly #outbox: OutboxTable;
+  readonly #refresh: CaggRefresher;
   #storage: StorageKind | null = null;
 
   constructor(options: TimescaleAdapterOptions) {
@@ -76,7 +82,15 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.#replicas =
       this.#options.readDsns.length > 0 ? new ReplicaSet(this.#options, this.#sql, this.#db) : null;
     this.#history = this.#replicas ?? this.#db;
-    this.#fills = new FillBooker(this.#db, this.#sql, this.name, () => new Date(this.#options.clock.now()));
+    this.#outbox = new OutboxTable(this.#db, this.#sql, this.#options.outbox);
+    this.#fills = new FillBooker(
+      this.#db,
+      this.#sql,
+      this.name,
+      () => new Date(this.#options.clock.now()),
+      () => this.#outbox.enabled,
+    );
+    this.#refresh = new CaggRefresher(this.#db, this.#sql, this.name, this.#options.eventSink);
   }
 
   /** "timescaledb" or "plain" once known (after `migrate()` or the first bar read/write), else null. */
@@ -87,6 +101,34 @@ export class TimescaleAdapter implements DataSourceAdapter {
   /** The resolved pool settings (min/max connections, command timeout, statement cache size). */
   get poolConfig(): ResolvedTimescaleOptions["pool"] {
     return this.#options.pool;
+  }
+
+  /** False when statements run unnamed (option or DSN parameter `qts_prepared_statements=off`: PgBouncer). */
+  get preparedStatements(): boolean {
+    return this.#options.preparedStatements;
+  }
+
+  /** True while every write also records an outbox row (option `outbox`, or `enableOutbox()`). */
+  get outboxEnabled(): boolean {
+    return this.#outbox.enabled;
+  }
+
+  /** Turns the transactional outbox on (see `OutboxStore` of `@qts/contracts`); `HybridAdapter` does this. */
+  enableOutbox(): void {
+    this.#outbox.enabled = true;
+  }
+
+  /** Delivers the oldest outbox rows in order under the relay lock (see `OutboxTable.relay`). */
+  relayOutbox(limit: number, deliver: (row: OutboxRow) => Promise<void>): Promise<number | null> {
+    return this.#outbox.relay(limit, deliver);
+  }
+
+  discardOutbox(kinds: readonly string[]): Promise<number> {
+    return this.#outbox.discard(kinds);
+  }
+
+  outboxStats(): Promise<OutboxStats> {
+    return this.#outbox.stats();
   }
 
   toString(): string {
@@ -139,11 +181,13 @@ export class TimescaleAdapter implements DataSourceAdapter {
     const u = positionUpdate(symbol, qty, avgPrice);
     const now = new Date(this.#options.clock.now());
     this.#fills.forget(u.symbol);
-    await this.#db.query("updatePosition", this.#sql.updatePosition, [
+    const [text, extra] = this.#outbox.wrap(this.#sql.updatePosition, 5, { kind: "position", ...u });
+    await this.#db.query("updatePosition", text, [
       u.symbol,
       u.qty.toFixed(),
       u.avgPrice.toFixed(),
       now,
+      ...extra,
     ]);
     return true;
   }
@@ -152,7 +196,8 @@ export class TimescaleAdapter implements DataSourceAdapter {
   async putPosition(p: Position): Promise<boolean> {
     const v = position(p);
     this.#fills.forget(v.symbol);
-    await this.#db.query("putPosition", this.#sql.putPosition, [
+    const [text, extra] = this.#outbox.wrap(this.#sql.putPosition, 11, { kind: "putPosition", position: v });
+    await this.#db.query("putPosition", text, [
       v.symbol,
       v.qty.toFixed(),
       v.avgPrice.toFixed(),
@@ -163,14 +208,16 @@ export class TimescaleAdapter implements DataSourceAdapter {
       v.updatedAt,
       v.realizedPnl.toFixed(),
       v.version,
+      ...extra,
     ]);
     return true;
   }
 
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const e = ledgerEntry({ ...(entry as LedgerEntry), id: null });
+    const [text, extra] = this.#outbox.wrap(this.#sql.appendLedger, 12, { kind: "ledger", entry: e });
     await this.#db
-      .query("appendLedger", this.#sql.appendLedger, [
+      .query("appendLedger", text, [
         e.timestamp,
         e.symbol,
         e.side,
@@ -182,6 +229,7 @@ export class TimescaleAdapter implements DataSourceAdapter {
         e.orderId,
         e.broker,
         e.fillId,
+        ...extra,
       ])
       .catch((error: unknown) => {
         if (!isFillIdTaken(error)) throw error;
@@ -275,9 +323,10 @@ export class TimescaleAdapter implements DataSourceAdapter {
       await writeBars(x, unique, iv, useCopy);
       if (iv === "1m" && storage === "plain" && this.#options.maintainRollups)
         await refreshRollups(x, unique);
+      await this.#outbox.insertIn(x, { kind: "ohlcv", bars: valid, interval: iv });
     });
-    if (iv === "1m" && storage === "timescaledb")
-      await refreshContinuousAggregates(this.#db, this.#sql, unique);
+    // After the commit: a failed refresh is reported and retried, never a rejection of the committed write.
+    if (iv === "1m" && storage === "timescaledb") await this.#refresh.after(unique);
     return valid.length;
   }
 
@@ -286,7 +335,11 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.#db.checkOpen();
     if (valid.length === 0) return 0;
     const useCopy = valid.length >= this.#options.copyThreshold;
-    return this.#db.ingest("appendTicks", (x) => writeTicks(x, valid, useCopy));
+    return this.#db.ingest("appendTicks", async (x) => {
+      const n = await writeTicks(x, valid, useCopy);
+      await this.#outbox.insertIn(x, { kind: "ticks", ticks: valid });
+      return n;
+    });
   }
 
   async healthCheck(): Promise<HealthStatus> {
@@ -301,12 +354,20 @@ export class TimescaleAdapter implements DataSourceAdapter {
       poolWaiting: this.#db.pool.waitingCount,
       ...(this.#db.lastPoolError ? { lastPoolError: this.#db.lastPoolError } : {}),
       ...this.#replicas?.details(),
+      ...this.#refresh.details(),
     });
     try {
       await this.#replicas?.check();
       await this.#db.pool.query("SELECT 1");
       const latencyMs = performance.now() - started;
-      return healthStatus({ healthy: true, source: this.name, latencyMs, details: details() });
+      await this.#refresh.retry();
+      const extra = this.#outbox.enabled ? await this.#outbox.details() : {};
+      return healthStatus({
+        healthy: true,
+        source: this.name,
+        latencyMs,
+        details: { ...details(), ...extra },
+      });
     } catch (error) {
       const latencyMs = performance.now() - started;
       const mapped = this.#db.error(error, "healthCheck");

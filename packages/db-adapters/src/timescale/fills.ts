@@ -13,7 +13,7 @@ import {
   withLedgerId,
 } from "@qts/contracts";
 import type pg from "pg";
-
+import { encodeOp } from "../replication/outbox-codec.js";
 import { type LedgerRow, type PositionRow, toLedgerEntry, toPosition } from "./rows.js";
 import type { PgRunner } from "./runner.js";
 import { FILL_ID_INDEX, POSITION_COLUMNS, type Statements } from "./sql.js";
@@ -51,7 +51,11 @@ export class FillBooker {
   /** Fills of one symbol from this adapter run one after another (other processes are handled by the CAS). */
   readonly #perSymbol = new KeyedSerializer();
 
-  constructor(db: PgRunner, sql: Statements, source: string, now: () => Date) {
+  /** True while the adapter's outbox is on: a booked fill also writes its outbox row, in the same statement. */
+  readonly #outbox: () => boolean;
+
+  constructor(db: PgRunner, sql: Statements, source: string, now: () => Date, outbox: () => boolean) {
+    this.#outbox = outbox;
     this.#db = db;
     this.#sql = sql;
     this.#source = source;
@@ -160,8 +164,11 @@ export class FillBooker {
     const next = applyFillToPosition(prev, f, this.#now());
     const e = ledgerEntryFromFill(f);
     let rows: WriteRow[];
+    const outbox = this.#outbox()
+      ? [encodeOp({ kind: "fill", result: { position: next, entry: e } }).payload]
+      : [];
     try {
-      rows = await query<WriteRow>(this.#sql.fillWrite, [
+      rows = await query<WriteRow>(outbox.length > 0 ? this.#sql.fillWriteOutbox : this.#sql.fillWrite, [
         next.symbol,
         next.qty.toFixed(),
         next.avgPrice.toFixed(),
@@ -183,6 +190,7 @@ export class FillBooker {
         e.orderId,
         e.broker,
         e.fillId,
+        ...outbox,
       ]);
     } catch (error) {
       if (!isFillIdTaken(error)) throw error;

@@ -1,9 +1,8 @@
-import { INTERVAL_MS, type Interval, type OHLCV, type TickData } from "@qts/contracts";
+import type { Interval, OHLCV, TickData } from "@qts/contracts";
 import type { PoolClient, QueryConfig } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { copyText } from "./rows.js";
-import type { PgRunner } from "./runner.js";
-import { caggName, pgInterval, ROLLUP_INTERVALS, type Statements } from "./sql.js";
+import { pgInterval, ROLLUP_INTERVALS, type Statements } from "./sql.js";
 
 const COPY_CHUNK_ROWS = 2_000;
 
@@ -181,38 +180,4 @@ export async function refreshRollups(x: Ingest, bars: readonly OHLCV[]): Promise
     await run(x, x.sql.refreshRollup(finer !== "1m"), [iv, pgInterval(iv), finer, symbols, lo, hi]);
     finer = iv;
   }
-}
-
-/**
- * TimescaleDB: continuous aggregates answer in real time above their watermark; below it (a backfill) the
- * touched buckets are refreshed now, so reads never see stale materialised rows. `CALL
- * refresh_continuous_aggregate` cannot run in a transaction, so it runs under the connection's own server-side
- * limit (`commandTimeoutMs`, set at connection start) with the bulk client-side limit; no session setting is
- * changed (a session `SET` would leak to other clients behind PgBouncer in transaction pooling).
- */
-export async function refreshContinuousAggregates(
-  db: PgRunner,
-  sql: Statements,
-  bars: readonly OHLCV[],
-): Promise<void> {
-  const { lo, hi } = touchedRanges(bars);
-  const min = Math.min(...lo.map((d) => d.getTime()));
-  const max = Math.max(...hi.map((d) => d.getTime()));
-  const what = "appendOhlcv (refresh continuous aggregates)";
-  const marks = await db.query<{ view: string; watermark: Date | null }>(what, sql.caggWatermarks, [
-    sql.schema.slice(1, -1),
-  ]);
-  const watermark = new Map(marks.map((m) => [m.view, m.watermark?.getTime() ?? Number.NEGATIVE_INFINITY]));
-  const stale = ROLLUP_INTERVALS.filter(
-    (iv) => min < (watermark.get(caggName(iv)) ?? Number.NEGATIVE_INFINITY),
-  );
-  if (stale.length === 0) return;
-  await db.withBulkClient(what, async (q) => {
-    for (const iv of stale) {
-      const size = INTERVAL_MS[iv];
-      const from = new Date(Math.floor(min / size) * size);
-      const to = new Date(Math.floor(max / size) * size + size);
-      await q(sql.refreshCagg, [`${sql.schema}."${caggName(iv)}"`, from, to]);
-    }
-  });
 }

@@ -184,5 +184,21 @@ const fills: Migration = {
   },
 };
 
+const outbox: Migration = {
+  version: 4,
+  name: "transactional outbox: secondary writes recorded with the primary write (HybridAdapter relay)",
+  async up(client, { s }) {
+    await exec(
+      client,
+      `CREATE TABLE IF NOT EXISTS ${s}.outbox (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kind text NOT NULL,
+        payload jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      )`,
+    );
+  },
+};
+
 /** Every migration, in order. Versions are never reused; a new change is a new version. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([core, storage, fills]);
+export const MIGRATIONS: readonly Migration[] = Object.freeze([core, storage, fills, outbox]);

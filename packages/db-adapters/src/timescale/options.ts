@@ -3,6 +3,7 @@ import {
   ConfigError,
   type ConnectionPoolConfig,
   DEFAULT_POOL_CONFIG,
+  type EventSink,
   postgresDsnProblem,
   postgresDsnToUrl,
   redactDsn,
@@ -59,6 +60,13 @@ export interface TimescaleAdapterOptions {
   clock?: Clock | undefined;
   /** Reported as `name` and as the health source (default "timescale"). */
   name?: string | undefined;
+  /**
+   * Transactional outbox (default false; `HybridAdapter` turns it on for its primary): every write also inserts
+   * a row describing it into `outbox`, in the same statement or transaction, for a relay to replicate.
+   */
+  outbox?: boolean | undefined;
+  /** Receives events the adapter raises on its own (e.g. a continuous-aggregate refresh that failed). */
+  eventSink?: EventSink | undefined;
 }
 
 export interface ResolvedTimescaleOptions {
@@ -82,6 +90,8 @@ export interface ResolvedTimescaleOptions {
   readonly replicaCheckIntervalMs: number;
   readonly clock: Clock;
   readonly name: string;
+  readonly outbox: boolean;
+  readonly eventSink: EventSink | undefined;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -254,5 +264,7 @@ export function resolveTimescaleOptions(options: TimescaleAdapterOptions): Resol
     replicaCheckIntervalMs,
     clock: options?.clock ?? systemClock,
     name: options?.name ?? "timescale",
+    outbox: options?.outbox === true,
+    eventSink: options?.eventSink,
   });
 }

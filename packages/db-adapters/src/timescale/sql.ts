@@ -37,7 +37,7 @@ export function statements(schema: string) {
       (array_agg(close ORDER BY time DESC))[1] AS close, sum(volume) AS volume
     FROM ${from} WHERE symbol = $1 AND bar_interval = $2 AND time >= $3 AND time < $4
     GROUP BY 1, 2 ORDER BY 1`;
-  return {
+  const st = {
     schema: s,
     fetchPositions: `SELECT ${POSITION_COLUMNS} FROM ${s}.positions ORDER BY symbol COLLATE "C"`,
     fetchPosition: `SELECT ${POSITION_COLUMNS} FROM ${s}.positions WHERE symbol = $1`,
@@ -80,6 +80,7 @@ export function statements(schema: string) {
           $18::text, $19::text, $20::text, $21::text FROM pos
         RETURNING id
       ) SELECT entry.id AS entry_id, pos.* FROM entry, pos`,
+
     fetchLedger: `SELECT ${LEDGER_COLUMNS} FROM ${s}.ledger WHERE ts >= $1 AND ts < $2 ORDER BY ts DESC, id DESC LIMIT $3`,
     fetchLedgerBySymbol: `SELECT ${LEDGER_COLUMNS} FROM ${s}.ledger WHERE symbol = $4 AND ts >= $1 AND ts < $2
       ORDER BY ts DESC, id DESC LIMIT $3`,
@@ -114,11 +115,34 @@ export function statements(schema: string) {
         AND b.time >= date_bin($2::interval, r.lo, ${ORIGIN}) AND b.time < date_bin($2::interval, r.hi, ${ORIGIN}) + $2::interval
       GROUP BY b.symbol, bucket
       ON CONFLICT (symbol, bar_interval, time) DO UPDATE SET ${barSet}`,
-    caggWatermarks: `SELECT ca.user_view_name AS view,
-        _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(ca.mat_hypertable_id)) AS watermark
+    /** The schema of TimescaleDB's `cagg_watermark` (2.12 moved it to `_timescaledb_functions`); none: null. */
+    caggWatermarkSchema: `SELECT n.nspname AS schema FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE p.proname = 'cagg_watermark' AND n.nspname IN ('_timescaledb_functions', '_timescaledb_internal')
+      ORDER BY n.nspname = '_timescaledb_functions' DESC LIMIT 1`,
+    caggWatermarks: (
+      fn: "_timescaledb_functions" | "_timescaledb_internal",
+    ) => `SELECT ca.user_view_name AS view,
+        ${fn}.to_timestamp(${fn}.cagg_watermark(ca.mat_hypertable_id)) AS watermark
       FROM _timescaledb_catalog.continuous_agg ca WHERE ca.user_view_schema = $1`,
     refreshCagg: "CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)",
     storage: `SELECT value FROM ${s}.qts_meta WHERE key = 'storage'`,
+    /**
+     * Outbox: the write `text` and its outbox row (`$n` kind, `$n+1` payload) in one statement. The row is
+     * inserted from the write's RETURNING, so its id is drawn after the write took its row lock: for writes of
+     * one row (a position) outbox ids follow commit order, which the relay's id order relies on.
+     */
+    withOutbox: (text: string, n: number) =>
+      `WITH qts_write AS (${text.replace(/\s+RETURNING\s+[\w, ]+$/, "")} RETURNING 1)
+      INSERT INTO ${s}.outbox (kind, payload) SELECT $${n}::text, $${n + 1}::jsonb FROM qts_write`,
+    outboxInsert: `INSERT INTO ${s}.outbox (kind, payload) VALUES ($1::text, $2::jsonb)`,
+    /** One relay at a time per schema: a transaction-level advisory lock (works behind PgBouncer). */
+    outboxLock: "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked",
+    outboxRead: `SELECT o.id::text AS id, o.kind, o.payload, o.created_at FROM ${s}.outbox o ORDER BY o.id LIMIT $1`,
+    outboxAck: `DELETE FROM ${s}.outbox WHERE id = ANY($1::int8[])`,
+    outboxDiscard: `DELETE FROM ${s}.outbox WHERE kind = ANY($1::text[])`,
+    outboxStats: `SELECT count(*)::int8::text AS depth,
+        COALESCE(extract(epoch FROM clock_timestamp() - min(created_at)) * 1000, 0)::float8 AS oldest_ms
+      FROM ${s}.outbox`,
     /** Distinct symbols per table; ledger, bars and ticks by a loose index scan (one index probe per symbol). */
     listSymbols: `WITH RECURSIVE ${["ledger", "bars", "ticks"]
       .map(
@@ -131,6 +155,14 @@ export function statements(schema: string) {
       UNION ALL SELECT 'ledger', symbol FROM ledger_symbols WHERE symbol IS NOT NULL
       UNION ALL SELECT 'bars', symbol FROM bars_symbols WHERE symbol IS NOT NULL
       UNION ALL SELECT 'ticks', symbol FROM ticks_symbols WHERE symbol IS NOT NULL`,
+  };
+  return {
+    ...st,
+    /** `fillWrite` that also records the booked fill (`$22` payload) in the outbox when the entry was written. */
+    fillWriteOutbox: st.fillWrite.replace(
+      ") SELECT entry.id AS entry_id",
+      `), qts_outbox AS (INSERT INTO ${s}.outbox (kind, payload) SELECT 'fill', $22::jsonb FROM entry) SELECT entry.id AS entry_id`,
+    ),
   };
 }
 

@@ -1,0 +1,37 @@
+import { backoffDelayMs } from "@qts/contracts";
+
+/**
+ * The retry wait of the Hybrid secondary channels (in-memory pipeline and outbox relay): full jitter up to
+ * min(maxDelayMs, baseDelayMs * 2^(failures-1)) (the one `backoffDelayMs`), at most 50 ms while someone waits
+ * for a drain. `wake()` cuts the current wait short (drain, pause, stop).
+ */
+export class Backoff {
+  #wake: (() => void) | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly baseDelayMs: number,
+    readonly maxDelayMs: number,
+  ) {}
+
+  wait(failures: number, hurry: boolean): Promise<void> {
+    const policy = {
+      baseDelayMs: this.baseDelayMs,
+      maxDelayMs: hurry ? Math.min(this.maxDelayMs, 50) : this.maxDelayMs,
+    };
+    const delay = backoffDelayMs(Math.max(failures, 1) - 1, policy);
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      this.#timer = setTimeout(resolve, delay);
+      this.#timer.unref?.();
+    }).finally(() => {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#wake = null;
+    });
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+}
