@@ -46,6 +46,11 @@ export const QTS_VARIABLES: readonly QtsVariable[] = Object.freeze([
   v("QTS_SHEETS_TAB_LEDGER", "ledger", "tab name of the ledger"),
   v("QTS_SHEETS_TAB_OHLCV", "ohlcv", "tab name of bars"),
   v("QTS_SHEETS_TAB_TICKS", "ticks", "tab name of ticks"),
+  v(
+    "QTS_SHEETS_WRITES_PER_MINUTE",
+    "60",
+    "write requests per minute the Sheets adapter paces itself to (Google's default quota)",
+  ),
   v("QTS_REDIS_URL", "", "Redis URL (redis:// or rediss://); unset: the in-process cache"),
   v("QTS_REDIS_HOST", "127.0.0.1", "Redis host (overrides the URL's)"),
   v("QTS_REDIS_PORT", "6379", "Redis port"),

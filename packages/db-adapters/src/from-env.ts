@@ -95,11 +95,20 @@ export function dataSourceFromEnv(
     issues.push({ variable: "QTS_DB_SCHEMA", value: schema, reason: "must be a lower-case SQL identifier" });
   }
   const replicas = replicaOptionsFromEnv(env, issues);
+  const perMinute = env.QTS_SHEETS_WRITES_PER_MINUTE?.trim();
+  if (perMinute && !(/^\d+$/.test(perMinute) && Number(perMinute) >= 1)) {
+    issues.push({
+      variable: "QTS_SHEETS_WRITES_PER_MINUTE",
+      value: perMinute,
+      reason: "must be an integer >= 1",
+    });
+  }
   if (issues.length > 0 || config === null) throw new ConfigError(issues);
   const token = env.QTS_SHEETS_ACCESS_TOKEN?.trim();
   return createDataSource(config, {
     ...(token ? { sheetsAuth: fixedTokenAuth(token) } : {}),
     ...rest,
     timescale: { ...(schema ? { schema } : {}), ...replicas, ...rest.timescale },
+    sheets: { ...(perMinute ? { writeRequestsPerMinute: Number(perMinute) } : {}), ...rest.sheets },
   });
 }

@@ -118,6 +118,7 @@ describe("dataSourceFromEnv", () => {
           QTS_DATA_MODE: "SOMETIMES",
           QTS_DB_POOL_MAX: "many",
           QTS_DB_SCHEMA: "Bad-Schema",
+          QTS_SHEETS_WRITES_PER_MINUTE: "0",
           QTS_DB_DNS: "postgres://h/db",
         },
         { onWarning: (m) => warnings.push(m) },
@@ -127,7 +128,14 @@ describe("dataSourceFromEnv", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const variables = (error as ConfigError).issues.map((i) => i.variable);
-    expect(variables).toEqual(expect.arrayContaining(["QTS_DATA_MODE", "QTS_DB_POOL_MAX", "QTS_DB_SCHEMA"]));
+    expect(variables).toEqual(
+      expect.arrayContaining([
+        "QTS_DATA_MODE",
+        "QTS_DB_POOL_MAX",
+        "QTS_DB_SCHEMA",
+        "QTS_SHEETS_WRITES_PER_MINUTE",
+      ]),
+    );
     expect(warnings).toEqual([expect.stringContaining("QTS_DB_DNS (did you mean QTS_DB_DSN?)")]);
   });
 });

@@ -138,7 +138,9 @@ export class OutboxRelay implements SecondaryChannel {
   async #pump(): Promise<void> {
     while (!this.#stopped && !this.#paused) {
       try {
-        const delivered = await this.#primary.relayOutbox(RELAY_BATCH, (row) => this.#deliver(row));
+        const delivered = await this.#primary.relayOutbox(RELAY_BATCH, (row) => this.#deliver(row), {
+          keyOf: laneOf,
+        });
         this.#depth = (await this.#primary.outboxStats()).depth;
         if (delivered === null) {
           // Another process is relaying this outbox: look again later (it may stop, or crash).
@@ -187,5 +189,34 @@ export class OutboxRelay implements SecondaryChannel {
     } catch {
       // A listener must not break writes.
     }
+  }
+}
+
+/**
+ * Which rows must reach the secondary in order: one symbol's position and fill writes (overwrites: the last
+ * wins); all bar writes (upserts); all tick writes. A ledger append needs no order: it is a lane of its own. Different lanes are delivered at once, so a secondary that batches
+ * (Sheets: one request per tab per flush) gets a whole pass in a few requests.
+ */
+function laneOf(row: OutboxRow): string {
+  const op = decodeOp(row.kind, row.payload);
+  switch (op.kind) {
+    case "position":
+      return `symbol:${op.symbol}`;
+    case "putPosition":
+      return `symbol:${op.position.symbol}`;
+    case "ledger":
+      // Appends need no order among themselves (each is checked against what landed): each its own lane.
+      return `ledger:${row.id}`;
+    case "fill": {
+      // A relayed fill carries the primary's booked result (entry + position), not the fill itself.
+      const p = (typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload) as {
+        entry?: { symbol?: string };
+      };
+      return `symbol:${op.fill?.symbol ?? p.entry?.symbol ?? ""}`;
+    }
+    case "ohlcv":
+      return "bars";
+    case "ticks":
+      return "ticks";
   }
 }

@@ -15,6 +15,7 @@ import {
   ledgerEntry,
   normalizeLedgerQuery,
   type OHLCV,
+  type OutboxRelayOptions,
   type OutboxRow,
   type OutboxStats,
   ohlcv,
@@ -119,8 +120,12 @@ export class TimescaleAdapter implements DataSourceAdapter {
   }
 
   /** Delivers the oldest outbox rows in order under the relay lock (see `OutboxTable.relay`). */
-  relayOutbox(limit: number, deliver: (row: OutboxRow) => Promise<void>): Promise<number | null> {
-    return this.#outbox.relay(limit, deliver);
+  relayOutbox(
+    limit: number,
+    deliver: (row: OutboxRow) => Promise<void>,
+    options?: OutboxRelayOptions,
+  ): Promise<number | null> {
+    return this.#outbox.relay(limit, deliver, options);
   }
 
   discardOutbox(kinds: readonly string[]): Promise<number> {

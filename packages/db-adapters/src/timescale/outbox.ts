@@ -1,4 +1,4 @@
-import type { OutboxRow, OutboxStats } from "@qts/contracts";
+import { KeyedSerializer, type OutboxRelayOptions, type OutboxRow, type OutboxStats } from "@qts/contracts";
 import { encodeOp } from "../replication/outbox-codec.js";
 import type { Ingest } from "./ingest.js";
 import type { PgRunner } from "./runner.js";
@@ -17,8 +17,8 @@ type Op = Parameters<typeof encodeOp>[0];
  * The adapter's transactional outbox. Write side: while `enabled`, each single-statement write carries its
  * outbox row in the same statement (`wrap`), each bulk write inserts it in its transaction (`insertIn`).
  * Relay side: a relay pass runs in one transaction holding a transaction-level advisory lock (one relay per schema at a
- * time, across processes, PgBouncer-safe): it reads the oldest rows, delivers them in id order and deletes the
- * ones delivered before it commits. A crash between delivery and commit replays those rows: delivery must be
+ * time, across processes, PgBouncer-safe): it reads the oldest rows, delivers them (in id order within each
+ * `keyOf` lane, lanes at once) and deletes the ones delivered before it commits. A crash between delivery and commit replays those rows: delivery must be
  * idempotent.
  */
 export class OutboxTable {
@@ -64,7 +64,11 @@ export class OutboxTable {
     }
   }
 
-  async relay(limit: number, deliver: (row: OutboxRow) => Promise<void>): Promise<number | null> {
+  async relay(
+    limit: number,
+    deliver: (row: OutboxRow) => Promise<void>,
+    options: OutboxRelayOptions = {},
+  ): Promise<number | null> {
     // A delivery failure (the secondary's error, typed as it was thrown) is rethrown after the acks commit.
     const pass = await this.#db.withClient("relayOutbox", async (client) => {
       const q = <R>(text: string, values: unknown[]) =>
@@ -78,17 +82,36 @@ export class OutboxTable {
           await client.query("ROLLBACK");
           return null;
         }
-        const rows = await q<RawRow>(this.#sql.outboxRead, [limit]);
-        for (const r of rows) {
-          try {
-            await deliver(
-              Object.freeze({ id: r.id, kind: r.kind, payload: r.payload, createdAt: r.created_at }),
-            );
-          } catch (error) {
-            failure = error;
+        const rows = (await q<RawRow>(this.#sql.outboxRead, [limit])).map((r) =>
+          Object.freeze({ id: r.id, kind: r.kind, payload: r.payload, createdAt: r.created_at }),
+        );
+        // One key's rows in id order; different keys at once (a secondary that batches, such as Sheets, then
+        // gets many writes per request). After a failure a key delivers nothing more in this pass.
+        const keyOf = options.keyOf ?? (() => "");
+        const lanes = new KeyedSerializer();
+        const failedKeys = new Set<string>();
+        const failures = new Map<string, unknown>();
+        await Promise.all(
+          rows.map((row) => {
+            const key = keyOf(row);
+            return lanes.run(key, async () => {
+              if (failedKeys.has(key)) return;
+              try {
+                await deliver(row);
+                delivered.push(row.id);
+              } catch (error) {
+                failedKeys.add(key);
+                failures.set(row.id, error);
+              }
+            });
+          }),
+        );
+        // The first failure in id order is the one reported.
+        for (const row of rows) {
+          if (failures.has(row.id)) {
+            failure = failures.get(row.id);
             break;
           }
-          delivered.push(r.id);
         }
         if (delivered.length > 0) await q(this.#sql.outboxAck, [delivered]);
         await client.query("COMMIT");
@@ -99,7 +122,7 @@ export class OutboxTable {
       return { delivered: delivered.length, failure };
     });
     if (pass === null) return null;
-    if (pass.failure !== null) throw pass.failure;
+    if (pass.failure !== null && pass.failure !== undefined) throw pass.failure;
     return pass.delivered;
   }
 
