@@ -60,7 +60,9 @@ export function isReplicatedStore<T extends object>(x: T): x is T & ReplicatedSt
 
 /** A replicated store that can report and repair how its replica differs (`verifyConsistency`, `repair`). */
 export interface Reconcilable {
-  verifyConsistency(): Promise<{ readonly consistent: boolean }>;
+  verifyConsistency(): Promise<{ readonly consistent: boolean; readonly backlog?: number }>;
+  /** Resolves once the replica has every accepted write (rejects after `timeoutMs`). */
+  drain(timeoutMs?: number): Promise<void>;
   repair(): Promise<unknown>;
   /** Writes accepted by the primary and not yet applied to the replica. */
   readonly backlog: number;

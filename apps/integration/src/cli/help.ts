@@ -56,6 +56,8 @@ Workload:
   --min-duration-ms <n>    pace the session to last at least this long (default 0)
   --chaos redis            start a private redis-server, hang it (SIGSTOP), kill it and restart it
                            mid-run; the breaker opens and closes again (needs redis-server installed)
+  --chaos postgres         start a private PostgreSQL as the store and crash it (-m immediate) twice
+                           mid-run; fills are retried with the same id: no fill lost, no fill twice
   --breaker-threshold <n>  consecutive cache failures that open the circuit (default 5)
   --breaker-recovery-ms <n> time the circuit stays open before a probe (default 60000; chaos 1000)
   --metrics-port <n>       serve Prometheus metrics on http://127.0.0.1:<n>/metrics while it runs (0: any port)

@@ -1,50 +1,69 @@
 import { sleep } from "@qts/contracts";
 
-/** What chaos needs of a server: the testkit's `PrivateRedis` fits. */
-export interface ChaosTarget {
-  pause(): void;
-  kill(): Promise<void>;
-  start(): Promise<void>;
+/** One step of a chaos plan: `afterMs` after the previous step, `run` it and note `label` on the timeline. */
+export interface ChaosAction {
+  readonly afterMs: number;
+  readonly label: string;
+  run(): Promise<void> | void;
 }
-
-export interface ChaosPlan {
-  /** When the server is SIGSTOPped (hung: accepts connections, answers nothing), ms after the start. */
-  readonly pauseAtMs: number;
-  /** How long it stays hung before it is SIGKILLed (a crash). */
-  readonly hungMs: number;
-  /** How long it stays dead before it is started again on the same port (empty). */
-  readonly downMs: number;
-}
-
-export const DEFAULT_CHAOS_PLAN: ChaosPlan = Object.freeze({ pauseAtMs: 1200, hungMs: 1500, downMs: 1000 });
 
 export interface ChaosStep {
   readonly atMs: number;
   readonly action: string;
 }
 
-/** Runs the plan against the target in the background; `done` settles when the server is back. */
-export function runChaos(
-  target: ChaosTarget,
-  plan: ChaosPlan,
-  t0: number,
-  timeline: ChaosStep[],
-): Promise<void> {
-  const at = (action: string) => timeline.push({ atMs: Math.round(performance.now() - t0), action });
+/** What Redis chaos needs of a server: the testkit's `PrivateRedis` fits. */
+export interface RedisChaosTarget {
+  pause(): void;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** What PostgreSQL chaos needs of a server: the testkit's `PrivatePostgres` fits. */
+export interface PostgresChaosTarget {
+  stop(mode?: "fast" | "immediate"): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** Redis hung (SIGSTOP) for 1.5 s, then killed, down 1 s, restarted empty. */
+export function redisChaos(target: RedisChaosTarget): ChaosAction[] {
+  return [
+    { afterMs: 1200, label: "redis SIGSTOP (hung)", run: () => target.pause() },
+    { afterMs: 1500, label: "redis SIGKILL (crashed)", run: () => target.kill() },
+    { afterMs: 1000, label: "redis restarted (empty)", run: () => target.start() },
+  ];
+}
+
+/** PostgreSQL crashed twice (`pg_ctl stop -m immediate`: no checkpoint, connections cut mid-statement). */
+export function postgresChaos(target: PostgresChaosTarget): ChaosAction[] {
+  return [
+    {
+      afterMs: 1200,
+      label: "postgresql stopped -m immediate (crashed)",
+      run: () => target.stop("immediate"),
+    },
+    { afterMs: 1000, label: "postgresql restarted (crash recovery)", run: () => target.start() },
+    {
+      afterMs: 1500,
+      label: "postgresql stopped -m immediate (crashed)",
+      run: () => target.stop("immediate"),
+    },
+    { afterMs: 1000, label: "postgresql restarted (crash recovery)", run: () => target.start() },
+  ];
+}
+
+/** Runs the plan in the background; settles when its last step has run. */
+export function runChaos(actions: readonly ChaosAction[], t0: number, timeline: ChaosStep[]): Promise<void> {
   return (async () => {
-    await sleep(plan.pauseAtMs);
-    target.pause();
-    at("redis SIGSTOP (hung)");
-    await sleep(plan.hungMs);
-    await target.kill();
-    at("redis SIGKILL (crashed)");
-    await sleep(plan.downMs);
-    await target.start();
-    at("redis restarted (empty)");
+    for (const a of actions) {
+      await sleep(a.afterMs);
+      await a.run();
+      timeline.push({ atMs: Math.round(performance.now() - t0), action: a.label });
+    }
   })();
 }
 
 /** Total length of the plan in ms. */
-export function chaosSpanMs(plan: ChaosPlan): number {
-  return plan.pauseAtMs + plan.hungMs + plan.downMs;
+export function chaosSpanMs(actions: readonly ChaosAction[]): number {
+  return actions.reduce((sum, a) => sum + a.afterMs, 0);
 }

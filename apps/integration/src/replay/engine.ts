@@ -6,6 +6,7 @@ import {
   type DataSourceAdapter,
   DataSourceUnavailableError,
   type FillResult,
+  isReconcilable,
   type OHLCV,
   type Position,
   retry,
@@ -15,7 +16,7 @@ import {
 import type { Progress } from "../cli/progress.js";
 import { bookableFill } from "../session/fills.js";
 import type { Fill, Session } from "../session/types.js";
-import { type ChaosPlan, type ChaosStep, type ChaosTarget, chaosSpanMs, runChaos } from "./chaos.js";
+import { type ChaosAction, type ChaosStep, chaosSpanMs, runChaos } from "./chaos.js";
 import { checkPositions, type PositionCheck } from "./ledger-check.js";
 import { type ReaderResult, startReaders } from "./readers.js";
 import { Samples } from "./stats.js";
@@ -25,11 +26,6 @@ import type { EventRecorder, ReplayCache } from "./types.js";
 export interface ObservedBreaker {
   readonly state: string;
   onStateChange(listener: (to: string, from: string) => void): () => void;
-}
-
-interface HybridLike {
-  drain(timeoutMs: number): Promise<void>;
-  verifyConsistency(): Promise<{ consistent: boolean; backlog?: number }>;
 }
 
 export interface EngineInput {
@@ -46,7 +42,8 @@ export interface EngineInput {
   readonly progress: Progress;
   readonly events: EventRecorder;
   readonly breaker?: ObservedBreaker | undefined;
-  readonly chaos?: { readonly target: ChaosTarget; readonly plan: ChaosPlan } | undefined;
+  /** A fault plan run against a private server while the session runs (`--chaos redis|postgres`). */
+  readonly chaos?: readonly ChaosAction[] | undefined;
   /** After the session, wait up to this long for the circuit to close again (chaos runs). */
   readonly waitForClosedMs?: number | undefined;
 }
@@ -56,6 +53,8 @@ export interface EngineResult {
   ticks: number;
   bars: number;
   ingestMs: number;
+  /** Tick/bar writes retried while the store was unavailable. */
+  ingestRetries: number;
   pricesPushed: number;
   pricePushFailures: number;
   fillsApplied: number;
@@ -74,6 +73,8 @@ export interface EngineResult {
   chaosTimeline: ChaosStep[];
   checks: PositionCheck[];
   ledgerFills: number;
+  /** Fill ids found on more than one ledger row of this run (must be 0: no fill twice). */
+  ledgerDuplicateFillIds: number;
   /** A Hybrid store: whether its secondary matches the primary after the run (null for other stores). */
   secondary: { consistent: boolean; backlog: number } | null;
   errors: string[];
@@ -103,6 +104,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     ticks: 0,
     bars: 0,
     ingestMs: 0,
+    ingestRetries: 0,
     pricesPushed: 0,
     pricePushFailures: 0,
     fillsApplied: 0,
@@ -119,6 +121,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     chaosTimeline: [],
     checks: [],
     ledgerFills: 0,
+    ledgerDuplicateFillIds: 0,
     secondary: null,
     errors: [],
   };
@@ -136,14 +139,22 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   const paced = input.minDurationMs > 0 || input.chaos !== undefined;
   // A paced run waits between batches: readers pause 1 ms per iteration instead of spinning a core.
   const readers = startReaders(cache, session.symbols, input.readers, paced ? 1 : 0);
-  const chaosDone = input.chaos ? runChaos(input.chaos.target, input.chaos.plan, t0, r.chaosTimeline) : null;
-  const minDuration = Math.max(input.minDurationMs, input.chaos ? chaosSpanMs(input.chaos.plan) + 2500 : 0);
+  const chaosDone = input.chaos ? runChaos(input.chaos, t0, r.chaosTimeline) : null;
+  const minDuration = Math.max(input.minDurationMs, input.chaos ? chaosSpanMs(input.chaos) + 2500 : 0);
   const sessionStart = performance.now();
 
   const ingest = async (ticks: readonly TickData[], bars: readonly OHLCV[]) => {
     const t = performance.now();
-    for (const part of chunks(ticks, input.batchSize)) r.ticks += await db.appendTicks(part);
-    if (bars.length > 0) r.bars += await db.appendOhlcv(bars, "1m");
+    // Retried while the store is unavailable (a restart takes seconds). Bars are upserts; ticks are an
+    // append-only log, so a batch whose commit was lost with its answer could land twice (a window of one
+    // commit acknowledgement; fills, which must never, carry ids).
+    const again = () => {
+      r.ingestRetries += 1;
+    };
+    for (const part of chunks(ticks, input.batchSize))
+      r.ticks += await retryUnavailable(() => db.appendTicks(part), FILL_RETRY_MS, again);
+    if (bars.length > 0)
+      r.bars += await retryUnavailable(() => db.appendOhlcv(bars, "1m"), FILL_RETRY_MS, again);
     r.ingestMs += performance.now() - t;
   };
 
@@ -246,16 +257,13 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   r.wallMs = performance.now() - sessionStart;
 
   // A Hybrid store writes its secondary in the background: let it catch up, then compare the two.
-  const hybrid = db as Partial<HybridLike>;
-  if (typeof hybrid.drain === "function") {
+  if (isReconcilable(db)) {
     try {
-      await hybrid.drain(30_000);
+      await db.drain(30_000);
     } catch (err) {
       note("drain", err);
     }
-  }
-  if (typeof hybrid.verifyConsistency === "function") {
-    const rep = await hybrid.verifyConsistency();
+    const rep = await db.verifyConsistency();
     r.secondary = { consistent: rep.consistent, backlog: rep.backlog ?? 0 };
   }
   // Stats first: the check's own reads must not count.
@@ -271,6 +279,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
   );
   r.checks = check.checks;
   r.ledgerFills = check.ledgerFills;
+  r.ledgerDuplicateFillIds = check.duplicateFillIds;
   unsubscribe?.();
   return r;
 }

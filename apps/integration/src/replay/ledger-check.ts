@@ -75,12 +75,19 @@ export async function checkPositions(
   symbols: readonly string[],
   startBooks: ReadonlyMap<string, Position | null>,
   tag: string,
-): Promise<{ checks: PositionCheck[]; ledgerFills: number }> {
+): Promise<{ checks: PositionCheck[]; ledgerFills: number; duplicateFillIds: number }> {
   const checks: PositionCheck[] = [];
   let total = 0;
+  const fillIds = new Set<string>();
+  let duplicateFillIds = 0;
   for (const symbol of symbols) {
     const entries = await fetchRunLedger(db, symbol, tag);
     total += entries.length;
+    for (const e of entries) {
+      if (e.fillId === null) continue;
+      if (fillIds.has(e.fillId)) duplicateFillIds += 1;
+      fillIds.add(e.fillId);
+    }
     let book = startBooks.get(symbol) ?? null;
     for (const e of entries) book = applyFillToPosition(book, asFill(e));
     const stored = await db.fetchPosition(symbol);
@@ -96,5 +103,5 @@ export async function checkPositions(
       ok,
     });
   }
-  return { checks, ledgerFills: total };
+  return { checks, ledgerFills: total, duplicateFillIds };
 }

@@ -21,7 +21,7 @@ export interface ReplaySummary {
   session: { origin: string; symbols: number; minutes: number; start: string };
   stores: StoreInfo;
   durationMs: number;
-  ingest: { ticks: number; bars: number; rows: number; ms: number; rowsPerSec: number };
+  ingest: { ticks: number; bars: number; rows: number; ms: number; retries: number; rowsPerSec: number };
   prices: { pushed: number; failed: number };
   fills: {
     applied: number;
@@ -47,10 +47,13 @@ export interface ReplaySummary {
   cache: Record<string, CacheStats>;
   circuit: { state: string; transitions: { atMs: number; from: string; to: string }[] };
   events: { counts: Record<string, number>; timeline: EventRecorder["timeline"] };
-  chaos: { timeline: ChaosStep[] } | null;
+  chaos: { store: "redis" | "postgres"; timeline: ChaosStep[] } | null;
   positions: { symbol: string; qty: string; avgPrice: string; ledgerFills: number; ok: boolean }[];
   check: {
     noFillLost: boolean;
+    /** No fill id on two ledger rows of this run. */
+    noFillTwice: boolean;
+    duplicateFillIds: number;
     ledgerEntries: number;
     ledgerAppended: number;
     mismatches: PositionCheck[];
@@ -67,7 +70,8 @@ export function buildSummary(args: {
   stores: StoreInfo;
   readers: number;
   events: EventRecorder;
-  chaos: boolean;
+  /** The store under chaos ("redis" | "postgres"), or null. */
+  chaos: "redis" | "postgres" | null;
 }): ReplaySummary {
   const { result: r } = args;
   const rows = r.ticks + r.bars;
@@ -75,8 +79,11 @@ export function buildSummary(args: {
   const fl = r.fillLatency.summary();
   const mismatches = r.checks.filter((c) => !c.ok);
   const noFillLost = mismatches.length === 0 && r.ledgerFills === r.ledgerAppended;
+  const noFillTwice = r.ledgerDuplicateFillIds === 0;
+  // With the database crashing on purpose, an uncached read may fail while it is down: counted, not a failure.
+  const readsOk = args.chaos === "postgres" || r.readers.failedPositionReads === 0;
   return {
-    ok: noFillLost && r.readers.failedPositionReads === 0,
+    ok: noFillLost && noFillTwice && readsOk,
     runId: args.runId,
     session: {
       origin: args.session.origin,
@@ -91,6 +98,7 @@ export function buildSummary(args: {
       bars: r.bars,
       rows,
       ms: Math.round(r.ingestMs),
+      retries: r.ingestRetries,
       rowsPerSec: perSecond(rows, r.ingestMs),
     },
     prices: { pushed: r.pricesPushed, failed: r.pricePushFailures },
@@ -123,7 +131,7 @@ export function buildSummary(args: {
     ),
     circuit: { state: r.circuitState, transitions: r.circuitTimeline },
     events: { counts: { ...args.events.counts }, timeline: args.events.timeline },
-    chaos: args.chaos ? { timeline: r.chaosTimeline } : null,
+    chaos: args.chaos ? { store: args.chaos, timeline: r.chaosTimeline } : null,
     positions: r.checks.map((c) => ({
       symbol: c.symbol,
       qty: c.db?.qty ?? "0",
@@ -133,6 +141,8 @@ export function buildSummary(args: {
     })),
     check: {
       noFillLost,
+      noFillTwice,
+      duplicateFillIds: r.ledgerDuplicateFillIds,
       ledgerEntries: r.ledgerFills,
       ledgerAppended: r.ledgerAppended,
       mismatches,
@@ -167,7 +177,7 @@ export function renderSummary(s: ReplaySummary): string {
   L.push("");
   row(
     "ingest",
-    `${n(s.ingest.ticks)} ticks + ${n(s.ingest.bars)} 1m bars in ${(s.ingest.ms / 1000).toFixed(2)} s -> ${n(s.ingest.rowsPerSec)} rows/s`,
+    `${n(s.ingest.ticks)} ticks + ${n(s.ingest.bars)} 1m bars in ${(s.ingest.ms / 1000).toFixed(2)} s -> ${n(s.ingest.rowsPerSec)} rows/s${s.ingest.retries > 0 ? ` (${n(s.ingest.retries)} write(s) retried while the store was down)` : ""}`,
   );
   row("prices", `${n(s.prices.pushed)} pushed through pushPrice, ${n(s.prices.failed)} not cached`);
   row(
@@ -228,7 +238,7 @@ export function renderSummary(s: ReplaySummary): string {
     );
   }
   L.push(
-    `no fill lost: ${s.check.noFillLost ? "OK" : "FAILED"} (${n(s.check.ledgerEntries)} ledger entries of ${n(s.check.ledgerAppended)} acknowledged replayed; store and cache ${s.check.mismatches.length === 0 ? "agree" : `disagree on ${s.check.mismatches.length} symbol(s)`})`,
+    `no fill lost, no fill twice: ${s.check.noFillLost && s.check.noFillTwice ? "OK" : "FAILED"} (${n(s.check.duplicateFillIds)} fill id(s) on two ledger rows; ${n(s.check.ledgerEntries)} ledger entries of ${n(s.check.ledgerAppended)} acknowledged replayed; store and cache ${s.check.mismatches.length === 0 ? "agree" : `disagree on ${s.check.mismatches.length} symbol(s)`})`,
   );
   if (s.check.secondary !== null) {
     const sec = s.check.secondary;
@@ -236,7 +246,9 @@ export function renderSummary(s: ReplaySummary): string {
       `secondary store: ${sec.consistent ? "consistent with the primary" : "DIFFERS from the primary"} (backlog ${sec.backlog})`,
     );
   }
-  if (gp.failed > 0) L.push(`position reads: FAILED (${gp.failed} getPosition calls rejected)`);
+  if (gp.failed > 0 && s.chaos?.store === "postgres")
+    L.push(`position reads: ${gp.failed} getPosition calls rejected while PostgreSQL was down (uncached)`);
+  else if (gp.failed > 0) L.push(`position reads: FAILED (${gp.failed} getPosition calls rejected)`);
   for (const e of s.errors.slice(0, 5)) L.push(`  error: ${e}`);
   return L.join("\n");
 }

@@ -1,12 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { type CacheClient, isNamespacedCacheClient, validateSymbol } from "@qts/contracts";
 import { type MetricsServer, QtsMetrics, serveMetrics } from "@qts/metrics";
-import { type PrivateRedis, startPrivateRedis } from "@qts/testkit";
+import {
+  type PrivatePostgres,
+  type PrivateRedis,
+  startPrivatePostgres,
+  startPrivateRedis,
+} from "@qts/testkit";
 import { COMMON_OPTIONS, flag, int, num, parse, STORE_OPTIONS, str } from "../cli/args.js";
 import { CliError, UsageError } from "../cli/errors.js";
 import { type Io, println } from "../cli/io.js";
 import { Progress } from "../cli/progress.js";
-import { DEFAULT_CHAOS_PLAN } from "../replay/chaos.js";
+import { type ChaosAction, postgresChaos, redisChaos } from "../replay/chaos.js";
 import { runEngine } from "../replay/engine.js";
 import { buildSummary, type ReplaySummary, renderSummary } from "../replay/summary.js";
 import { EventRecorder } from "../replay/types.js";
@@ -101,16 +106,23 @@ function buildSession(
   return { session, seed };
 }
 
-async function startChaosRedis(): Promise<PrivateRedis> {
+function chaosActions(redis: PrivateRedis | null, pg: PrivatePostgres | null): ChaosAction[] | undefined {
+  if (redis) return redisChaos(redis);
+  if (pg) return postgresChaos(pg);
+  return undefined;
+}
+
+/** Starts the private server a chaos run crashes, or a `CliError` saying what to install. */
+async function startChaosServer<T>(what: string, pkg: string, start: () => Promise<T>): Promise<T> {
   try {
-    return await startPrivateRedis();
+    return await start();
   } catch (err) {
     throw new CliError(
-      "--chaos redis cannot start a private redis-server",
+      `--chaos cannot start a private ${what}`,
       err instanceof Error
         ? (err.message.split("\n").filter((l) => l.trim() !== "" && !/^!+$/.test(l.trim()))[0] ?? "")
         : String(err),
-      "install it (apt-get install -y redis-server) or run without --chaos",
+      `install it (apt-get install -y ${pkg}) or run without --chaos`,
       { cause: err },
     );
   }
@@ -178,10 +190,12 @@ export async function replay(
   const { session } = buildSession(v, runId);
   const settings = storeSettings(v, io.env, VERB, (m) => println(io.stderr, `qts ${VERB}: warning: ${m}`));
   const chaos = str(v, "chaos");
-  if (chaos !== undefined && chaos !== "redis")
-    throw new UsageError(`--chaos only knows "redis" (got ${JSON.stringify(chaos)})`, VERB);
-  if (chaos && str(v, "redis") !== undefined)
+  if (chaos !== undefined && chaos !== "redis" && chaos !== "postgres")
+    throw new UsageError(`--chaos knows "redis" and "postgres" (got ${JSON.stringify(chaos)})`, VERB);
+  if (chaos === "redis" && str(v, "redis") !== undefined)
     throw new UsageError("--chaos redis starts its own Redis: drop --redis", VERB);
+  if (chaos === "postgres" && (str(v, "db") !== undefined || str(v, "mode") !== undefined))
+    throw new UsageError("--chaos postgres starts its own PostgreSQL: drop --db / --mode", VERB);
   const readers = int(v, "readers", 4, 0, 1000, VERB);
   const batchSize = int(v, "batch-size", 5000, 1, 1_000_000, VERB);
   const minDurationMs = int(v, "min-duration-ms", 0, 0, 3_600_000, VERB);
@@ -191,12 +205,24 @@ export async function replay(
   const quiet = flag(v, "quiet");
 
   let chaosRedis: PrivateRedis | null = null;
+  let chaosPg: PrivatePostgres | null = null;
   let store: OpenedStore | null = null;
   let cache: OpenedCache | null = null;
   try {
     const events = new EventRecorder();
-    if (chaos) chaosRedis = await startChaosRedis();
-    store = await openDataStore(settings, `qts_replay_${runId}`, true, events);
+    if (chaos === "redis")
+      chaosRedis = await startChaosServer("redis-server", "redis-server", () => startPrivateRedis());
+    if (chaos === "postgres")
+      chaosPg = await startChaosServer("PostgreSQL", "postgresql", () => startPrivatePostgres());
+    const dataSettings = chaosPg
+      ? {
+          ...settings,
+          mode: "DB_ONLY" as const,
+          dbDsn: chaosPg.url,
+          env: { ...settings.env, QTS_DB_DSN: chaosPg.url },
+        }
+      : settings;
+    store = await openDataStore(dataSettings, `qts_replay_${runId}`, true, events);
     const cacheSettings = chaosRedis
       ? {
           ...settings,
@@ -230,7 +256,7 @@ export async function replay(
       progress: new Progress({ stream: io.stderr, enabled: !quiet }),
       events,
       breaker,
-      chaos: chaosRedis ? { target: chaosRedis, plan: DEFAULT_CHAOS_PLAN } : undefined,
+      chaos: chaosActions(chaosRedis, chaosPg),
       waitForClosedMs: chaosRedis ? 10_000 : undefined,
     });
     const summary = buildSummary({
@@ -238,14 +264,14 @@ export async function replay(
       result,
       session,
       stores: {
-        data: store.description,
+        data: chaosPg ? `${store.description} (private, chaos)` : store.description,
         cache: chaosRedis ? `${cache.description} (private, chaos)` : cache.description,
         schema: store.schema,
         namespace: cache.namespace,
       },
       readers,
       events,
-      chaos: chaosRedis !== null,
+      chaos: chaosRedis ? "redis" : chaosPg ? "postgres" : null,
     });
     if (flag(v, "cleanup")) {
       await manager.close();
@@ -257,7 +283,8 @@ export async function replay(
     await cache?.layer.close().catch(() => undefined);
     await store?.db.close().catch(() => undefined);
     await chaosRedis?.destroy().catch(() => undefined);
+    await chaosPg?.destroy().catch(() => undefined);
     // After the pool is closed: drops only a schema this run created (never one given with --schema).
-    if (flag(v, "cleanup")) await store?.dropSchema();
+    if (flag(v, "cleanup") && chaosPg === null) await store?.dropSchema();
   }
 }
