@@ -9,6 +9,8 @@ import {
   isReconcilable,
   type OHLCV,
   type Position,
+  priceQuoteFromTick,
+  priceToHash,
   retry,
   sleep,
   type TickData,
@@ -162,14 +164,7 @@ export async function runEngine(input: EngineInput): Promise<EngineResult> {
     for (const part of chunks(ticks, input.pushConcurrency)) {
       await Promise.all(
         part.map(async (t) => {
-          const data: Record<string, string> = {
-            price: t.price.toFixed(),
-            volume: String(t.volume),
-            time: t.time.toISOString(),
-            timestamp: String(Date.now()),
-          };
-          if (t.bid !== null) data.bid = t.bid.toFixed();
-          if (t.ask !== null) data.ask = t.ask.toFixed();
+          const data = priceToHash(priceQuoteFromTick(t, Date.now()));
           try {
             if (await cache.pushPrice(t.symbol, data)) r.pricesPushed += 1;
             else r.pricePushFailures += 1;

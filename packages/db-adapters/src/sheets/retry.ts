@@ -1,4 +1,4 @@
-import { DataSourceError, DataSourceUnavailableError, QtsError } from "@qts/contracts";
+import { backoffDelayMs, DataSourceError, DataSourceUnavailableError, QtsError } from "@qts/contracts";
 
 /** Truncated exponential backoff with full jitter inside a deadline. */
 export interface RetryOptions {
@@ -120,8 +120,7 @@ export async function withRetry<T>(
           })
         );
       }
-      const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
-      const delay = Math.max(options.random() * cap, retryAfterMs(error) ?? 0);
+      const delay = Math.max(backoffDelayMs(attempt, options), retryAfterMs(error) ?? 0);
       if (Date.now() + delay >= deadline) {
         stats.failures++;
         throw new DataSourceUnavailableError(

@@ -1,5 +1,4 @@
 import {
-  type DataSourceAdapter,
   Decimal,
   type LedgerEntry,
   ledgerEntry,
@@ -167,13 +166,4 @@ export function withoutId(entry: LedgerEntry): Record<string, unknown> {
 export function withoutUpdatedAt(p: Position): Record<string, unknown> {
   const { updatedAt: _u, ...rest } = plain(p);
   return rest;
-}
-
-/** An adapter that may also write whole position records (used to check that updates keep other fields). */
-export interface PositionSeeder {
-  putPosition(p: Position): Promise<boolean>;
-}
-
-export function canPutPosition(adapter: DataSourceAdapter): adapter is DataSourceAdapter & PositionSeeder {
-  return typeof (adapter as Partial<PositionSeeder>).putPosition === "function";
 }

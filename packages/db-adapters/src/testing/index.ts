@@ -12,7 +12,6 @@ export {
 } from "./fills.js";
 export {
   at,
-  canPutPosition,
   DAY,
   EXACT_DECIMALS,
   HOUR,
@@ -22,7 +21,6 @@ export {
   makeTicks,
   NASTY_STRINGS,
   NASTY_SYMBOLS,
-  type PositionSeeder,
   plain,
   plainAll,
   T0,

@@ -1,7 +1,7 @@
-import { Decimal, position } from "@qts/contracts";
+import { Decimal, isPositionWriter, position } from "@qts/contracts";
 import { describe, expect, it } from "vitest";
 import { expectDecimal, expectValidationError } from "./expect-helpers.js";
-import { canPutPosition, EXACT_DECIMALS, NASTY_SYMBOLS, plainAll } from "./fixtures.js";
+import { EXACT_DECIMALS, NASTY_SYMBOLS, plainAll } from "./fixtures.js";
 import type { SuiteContext } from "./options.js";
 
 /** Code-unit order (PostgreSQL `COLLATE "C"` gives the same for these BMP symbols). */
@@ -72,7 +72,7 @@ export function positionChecks(ctx: SuiteContext): void {
       });
       let seeded = true;
       if (ctx.options.seedPosition) await ctx.options.seedPosition(a, full);
-      else if (canPutPosition(a)) await a.putPosition(full);
+      else if (isPositionWriter(a)) await a.putPosition(full);
       else {
         seeded = false;
         await a.updatePosition(full.symbol, full.qty, full.avgPrice);
