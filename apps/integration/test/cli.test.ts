@@ -49,7 +49,7 @@ describe("qts (subprocess, no services)", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/rows\/s/);
     expect(r.stdout).toMatch(/getPosition .* p50 .* p99/);
-    expect(r.stdout).toMatch(/no fill lost: OK/);
+    expect(r.stdout).toMatch(/no fill lost, no fill twice: OK/);
   });
 
   it("replay --ticks file.csv replays the file's ticks", async () => {

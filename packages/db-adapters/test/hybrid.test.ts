@@ -33,7 +33,7 @@ afterAll(async () => {
 describeDataSourceConformance(
   "HybridAdapter(Sheets emulator, memory)",
   () => new HybridAdapter(sheetsAdapter(emu), new InMemoryAdapter({ name: "s" })),
-  { scale: 0.05, applyFill: false }, // a Sheets primary cannot book fills yet
+  { scale: 0.05 },
 );
 
 const T = Date.UTC(2024, 0, 2, 9, 30);

@@ -4,6 +4,7 @@ import {
   type OutboxRow,
   type OutboxStore,
 } from "@qts/contracts";
+import { ledgerKey } from "../replication/content.js";
 import { decodeOp } from "../replication/outbox-codec.js";
 import { Backoff } from "./backoff.js";
 import type { ChannelOptions, PipelineEvent, SecondaryChannel } from "./channel.js";
@@ -194,7 +195,7 @@ export class OutboxRelay implements SecondaryChannel {
 
 /**
  * Which rows must reach the secondary in order: one symbol's position and fill writes (overwrites: the last
- * wins); all bar writes (upserts); all tick writes. A ledger append needs no order: it is a lane of its own. Different lanes are delivered at once, so a secondary that batches
+ * wins); all bar writes (upserts); all tick writes; identical ledger entries. Other appends go at once. Different lanes are delivered at once, so a secondary that batches
  * (Sheets: one request per tab per flush) gets a whole pass in a few requests.
  */
 function laneOf(row: OutboxRow): string {
@@ -205,8 +206,9 @@ function laneOf(row: OutboxRow): string {
     case "putPosition":
       return `symbol:${op.position.symbol}`;
     case "ledger":
-      // Appends need no order among themselves (each is checked against what landed): each its own lane.
-      return `ledger:${row.id}`;
+      // Appends need no order among themselves, but identical entries do: each one checks how many of its
+      // kind already landed (a multiset), which two copies checking at once would both get wrong.
+      return `ledger:${ledgerKey(op.entry)}`;
     case "fill": {
       // A relayed fill carries the primary's booked result (entry + position), not the fill itself.
       const p = (typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload) as {

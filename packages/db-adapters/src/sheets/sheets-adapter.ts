@@ -1,18 +1,22 @@
 import {
+  applyFillToPosition,
   type Clock,
+  ConflictError,
   type DataSourceAdapter,
-  DataSourceError,
   DEFAULT_SHEETS_TABS,
   type Decimal,
   type Fill,
   type FillResult,
   fill,
+  fillConflicts,
   type HealthStatus,
   healthStatus,
   type Interval,
+  KeyedSerializer,
   type LedgerEntry,
   type LedgerQuery,
   ledgerEntry,
+  ledgerEntryFromFill,
   normalizeLedgerQuery,
   type OHLCV,
   ohlcv,
@@ -119,6 +123,9 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   readonly #writers: SheetsWriters;
   readonly #maxAgeMs: number;
   readonly #pacer: QuotaPacer;
+  readonly #clock: Clock;
+  /** One symbol's fills are booked one after another (read position, append, write position). */
+  readonly #fillLanes = new KeyedSerializer();
   #writeRequests = 0;
   #ready: Promise<void> | null = null;
   #closed = false;
@@ -128,6 +135,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
       throw new ValidationError("spreadsheetId", options?.spreadsheetId, "must be a non-empty string");
     }
     this.spreadsheetId = options.spreadsheetId.trim();
+    this.#clock = options.clock ?? systemClock;
     this.name = options.name ?? "sheets";
     this.tabs = Object.freeze({ ...DEFAULT_SHEETS_TABS, ...definedOnly(options.tabs ?? {}) });
     const titles = new Set(Object.values(this.tabs));
@@ -149,7 +157,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
       api: this.#api,
       tabs: this.tabs,
       snapshots: this.#snapshots,
-      clock: options.clock ?? systemClock,
+      clock: this.#clock,
       chunk: options.maxRowsPerRequest ?? 5000,
       maxAgeMs: this.#maxAgeMs,
       lateWriteWindowMs: options.lateWriteWindowMs ?? this.#retry.requestTimeoutMs,
@@ -206,17 +214,42 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
   }
 
   /**
-   * Not supported yet: a spreadsheet has no transaction spanning the ledger and positions tabs, so booking a
-   * fill exactly once needs a design of its own. Validates the fill, then rejects with `DataSourceError`.
+   * Books a fill: under this process's per-symbol queue, looks the `fillId` up in the ledger (booked before →
+   * the stored entry and the current position, `duplicate: true`; with other content → `ConflictError`, nothing
+   * written), then appends the ledger row (carrying the `fillId`; the ledger writer refuses an id it finds in
+   * the tab) and writes the new position (`applyFillToPosition`). A spreadsheet has no transaction across two
+   * tabs: exactly once holds within a process and for retries of one booking; a crash between the two writes
+   * leaves the position one fill behind its ledger (`qts sync --verify` and the consistency check show it).
+   * For desks with several writers, book fills in PostgreSQL (Hybrid keeps the sheet as a replica).
    */
   async applyFill(f: Fill): Promise<FillResult> {
     const v = fill(f);
     this.#checkOpen();
-    throw new DataSourceError(
-      `${this.name}: applyFill is not supported yet by the Sheets adapter (fill ${v.fillId}); ` +
-        "book fills in PostgreSQL or memory (a Hybrid adapter with a Sheets primary cannot book them either)",
-      { source: this.name },
-    );
+    return this.#fillLanes.run(v.symbol, async () => {
+      const booked = await this.#entryOfFill(v.fillId);
+      if (booked !== null) {
+        const fields = fillConflicts(v, booked);
+        const current = await this.fetchPosition(booked.symbol);
+        if (fields.length > 0 || current === null) {
+          throw new ConflictError(
+            `${this.name}: fill ${v.fillId} is booked with a different ${fields.join(", ") || "symbol"}`,
+            { key: v.fillId, fields, source: this.name },
+          );
+        }
+        return Object.freeze({ position: current, entry: booked, duplicate: true });
+      }
+      const next = applyFillToPosition(await this.fetchPosition(v.symbol), v, new Date(this.#clock.now()));
+      await this.#writers.ledger.push(ledgerEntryFromFill(v));
+      await this.#writers.positions.push({ kind: "put", position: next });
+      const entry = (await this.#entryOfFill(v.fillId)) ?? ledgerEntryFromFill(v);
+      return Object.freeze({ position: next, entry, duplicate: false });
+    });
+  }
+
+  /** The ledger entry carrying `fillId` (from the snapshot our own writes patch), or null. */
+  async #entryOfFill(fillId: string): Promise<LedgerEntry | null> {
+    const entries = await this.#decoded("applyFill", "ledger", null, parseLedger);
+    return entries.find((e) => e.fillId === fillId) ?? null;
   }
 
   async fetchLedger(query?: LedgerQuery): Promise<LedgerEntry[]> {
