@@ -10,6 +10,7 @@ import {
   isOperatingState,
   isSafetyState,
   type OperatingState,
+  opt,
   type SafetyState,
   ValidationError,
 } from "@qts/contracts";
@@ -72,16 +73,9 @@ export interface ResolvedOptions {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
+/** A duration option: the shared `opt` validators (> 0, or >= 0 where 0 means "off"). */
 function positiveMs(value: unknown, field: string, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new ValidationError(
-      field,
-      value,
-      `must be a finite number of milliseconds ${allowZero ? ">= 0" : "> 0"}`,
-    );
-  }
-  return value;
+  return allowZero ? opt.ms(value, field, fallback) : opt.positiveMs(value, field, fallback);
 }
 
 /** Validates the options; every problem is a `ValidationError` naming the option. */

@@ -71,11 +71,10 @@ export class CircuitBreaker {
     const o = opt.object(options);
     this.failureThreshold = opt.int(o.failureThreshold, "failureThreshold", 5, 1);
     this.recoveryTimeoutMs = opt.ms(o.recoveryTimeoutMs, "recoveryTimeoutMs", 60_000);
-    this.probeTimeoutMs = opt.ms(
+    this.probeTimeoutMs = opt.positiveMs(
       o.probeTimeoutMs,
       "probeTimeoutMs",
       Math.max(this.recoveryTimeoutMs, 1),
-      0.001,
     );
     this.#clock = opt.clock(o.clock, "clock", systemClock);
   }

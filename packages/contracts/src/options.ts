@@ -29,6 +29,15 @@ export const opt = Object.freeze({
     return v;
   },
 
+  /** A finite number of milliseconds > 0. */
+  positiveMs(value: unknown, field: string, def: number): number {
+    const v = value === undefined ? def : value;
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+      throw new ValidationError(field, value, "must be a finite number of milliseconds > 0");
+    }
+    return v;
+  },
+
   /** A string (non-empty unless `allowEmpty`). */
   str(value: unknown, field: string, def: string, allowEmpty = false): string {
     const v = value === undefined ? def : value;

@@ -1,4 +1,4 @@
-import { DataSourceError, ledgerEntry } from "@qts/contracts";
+import { DataSourceError, ledgerEntry, ValidationError } from "@qts/contracts";
 import type { SheetsEmulator } from "@qts/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { GoogleSheetsAdapter } from "../src/index.js";
@@ -102,7 +102,7 @@ describe("GoogleSheetsAdapter write coalescing and quota pacing", () => {
 
   it("rejects a non-positive quota", () => {
     const emu = { createSpreadsheet: () => "x", rootUrl: "http://127.0.0.1:1/" } as unknown as SheetsEmulator;
-    expect(() => sheetsAdapter(emu, { writeRequestsPerMinute: 0 })).toThrow(RangeError);
+    expect(() => sheetsAdapter(emu, { writeRequestsPerMinute: 0 })).toThrow(ValidationError);
   });
 });
 

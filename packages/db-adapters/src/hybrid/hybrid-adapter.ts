@@ -19,6 +19,7 @@ import {
   ledgerEntry,
   type OHLCV,
   ohlcv,
+  opt,
   type Position,
   Priority,
   position,
@@ -95,19 +96,21 @@ export class HybridAdapter implements DataSourceAdapter {
   #inflightWaiters: (() => void)[] = [];
   #gate: Promise<void> | null = null;
 
-  constructor(primary: DataSourceAdapter, secondary: DataSourceAdapter, options: HybridAdapterOptions = {}) {
+  constructor(primary: DataSourceAdapter, secondary: DataSourceAdapter, options?: HybridAdapterOptions) {
+    const o = opt.object(options);
     this.primary = primary;
     this.secondary = secondary;
-    this.name = options.name ?? `hybrid(${primary.name},${secondary.name})`;
-    this.#events = options.eventSink;
-    this.#closeDrainTimeoutMs = options.closeDrainTimeoutMs ?? 5_000;
+    this.name = opt.str(o.name, "name", `hybrid(${primary.name},${secondary.name})`);
+    this.#events = o.eventSink;
+    this.#closeDrainTimeoutMs = opt.ms(o.closeDrainTimeoutMs, "closeDrainTimeoutMs", 5_000);
+    const retry = opt.object(o.retry, "retry");
     const channel = {
-      maxBacklog: options.maxBacklog ?? 10_000,
-      baseDelayMs: options.retry?.baseDelayMs ?? 100,
-      maxDelayMs: options.retry?.maxDelayMs ?? 30_000,
+      maxBacklog: opt.int(o.maxBacklog, "maxBacklog", 10_000, 1),
+      baseDelayMs: opt.positiveMs(retry.baseDelayMs, "retry.baseDelayMs", 100),
+      maxDelayMs: opt.positiveMs(retry.maxDelayMs, "retry.maxDelayMs", 30_000),
       onEvent: (event: PipelineEvent) => this.#publish(event),
     };
-    if (options.outbox !== false && isOutboxStore(primary)) {
+    if (opt.bool(o.outbox, "outbox", true) && isOutboxStore(primary)) {
       primary.enableOutbox();
       this.#relay = new OutboxRelay(primary, secondary, channel);
       this.#pipeline = this.#relay;

@@ -20,6 +20,7 @@ import {
   normalizeLedgerQuery,
   type OHLCV,
   ohlcv,
+  opt,
   type Position,
   position,
   positionUpdate,
@@ -142,8 +143,8 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     if (titles.size !== TAB_KINDS.length)
       throw new ValidationError("tabs", this.tabs, "tab names must be distinct");
     this.#retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}) };
-    this.#maxAgeMs = options.snapshotMaxAgeMs ?? 1000;
-    this.#pacer = new QuotaPacer(options.writeRequestsPerMinute ?? 60);
+    this.#maxAgeMs = opt.ms(options.snapshotMaxAgeMs, "snapshotMaxAgeMs", 1000);
+    this.#pacer = new QuotaPacer(opt.int(options.writeRequestsPerMinute, "writeRequestsPerMinute", 60, 1));
     this.#rows = new InvalidRowReporter(
       options.onWarning ??
         ((w) => process.emitWarning(`${w.tab}!${w.row}: ${w.message}`, { code: "QTS_SHEETS_INVALID_ROW" })),
@@ -158,9 +159,9 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
       tabs: this.tabs,
       snapshots: this.#snapshots,
       clock: this.#clock,
-      chunk: options.maxRowsPerRequest ?? 5000,
+      chunk: opt.int(options.maxRowsPerRequest, "maxRowsPerRequest", 5000, 1),
       maxAgeMs: this.#maxAgeMs,
-      lateWriteWindowMs: options.lateWriteWindowMs ?? this.#retry.requestTimeoutMs,
+      lateWriteWindowMs: opt.ms(options.lateWriteWindowMs, "lateWriteWindowMs", this.#retry.requestTimeoutMs),
       ready: () => this.#pacer.ready(),
       write: async (what, attempt) => {
         await this.#ensureTabs();
