@@ -276,6 +276,24 @@ describePg(url, "TimescaleAdapter on PostgreSQL", () => {
     await c.end();
     expect(n.rows[0].n).toBe(100_000);
   }, 120_000);
+
+  it("a COPY whose time limit runs out before the server answers rejects cleanly (the late answer is ignored)", async () => {
+    const { schema } = await make({ pool: { minConnections: 0 } });
+    // 1 ms: the limit fires before the server's CopyInResponse; that answer then arrives for a stream that has
+    // already failed (it used to throw outside any promise and crash the process).
+    const strict = new TimescaleAdapter({ dsn: url!, schema, pool: { minConnections: 0 }, bulkTimeoutMs: 1 });
+    const ticks = makeTicks("LATE", T0, 20_000, DAY, 3);
+    try {
+      for (let i = 0; i < 4; i++) {
+        const outcome = await strict.appendTicks(ticks).catch((e: unknown) => e);
+        if (outcome !== 20_000) expect(outcome).toBeInstanceOf(DataSourceUnavailableError);
+      }
+      await new Promise((r) => setTimeout(r, 200)); // late answers arrive while the test still runs
+      expect(await strict.appendLedger(makeEntryFor("after-late-answers"))).toBe(true);
+    } finally {
+      await strict.close();
+    }
+  }, 120_000);
 });
 
 function makeEntryFor(orderId: string) {

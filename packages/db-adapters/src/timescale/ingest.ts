@@ -60,6 +60,11 @@ async function copyInto<T>(
   });
   stream.on("error", (error: Error) => {
     failure ??= error;
+    // On an error pg-copy-streams drops its connection, but pg still hands it the server's CopyInResponse when
+    // that arrives later (a statement timed out before the server answered): the stream would then write to
+    // the dropped connection and throw outside any promise, killing the process. Ignore it: this client is
+    // discarded by the pool (released with the error), never reused.
+    (stream as unknown as { handleCopyInResponse: () => void }).handleCopyInResponse = () => undefined;
     wake();
   });
   stream.once("finish", () => wake());
