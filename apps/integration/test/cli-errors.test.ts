@@ -48,6 +48,15 @@ describe("qts error paths: one line, what/why/what to do, exit 2 for what the us
     expect(oneLine(d.stderr)).toContain('column "volume" appears twice');
   });
 
+  it("a DSN that cannot be read one way only (unencoded @ in the password): exit 2, advice, nothing sent", async () => {
+    const r = await runQts(["replay", "--quiet", "--db", "postgres://app:hunt@r2@127.0.0.1:1/test"]);
+    expect(r.code).toBe(2);
+    const line = oneLine(r.stderr);
+    expect(line).toContain("percent-encode");
+    expect(line).not.toContain("hunt@r2");
+    expect(line).not.toMatch(/ENOTFOUND|ECONNREFUSED/);
+  });
+
   it("an unreachable database: exit 1, the URL with its password redacted, a hint naming --db", async () => {
     const r = await runQts(["replay", "--quiet", "--db", "postgres://app:hunter2@127.0.0.1:1/test"]);
     expect(r.code).toBe(1);

@@ -104,6 +104,8 @@ export class PositionCache {
     return this.#writes.run(fill.symbol, async () => {
       assertDbWritable(this.#shared); // the state may have changed while this fill was queued
       const result = await this.#db.applyFill(fill);
+      // A read that started before this commit must not answer anyone who asks after it: a new flight.
+      this.#bump(fill.symbol);
       await this.#cacheOrDrop(fill.symbol, result.position);
       return result;
     });
@@ -159,6 +161,8 @@ export class PositionCache {
         source: this.#db.name,
       });
     }
+    // A read that started before this commit must not answer anyone who asks after it: a new flight.
+    this.#bump(sym);
     if (!s.policy.cacheEnabled) return true;
     if (this.#guarded.circuitOpen) {
       this.#guarded.remember(this.#prefix + sym); // no cache call while OPEN: pending until the probe deletes it
