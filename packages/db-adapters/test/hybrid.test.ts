@@ -12,8 +12,7 @@ import {
 import type { SheetsEmulator } from "@qts/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HybridAdapter, InMemoryAdapter } from "../src/index.js";
-import { describeDataSourceConformance } from "../src/testing/index.js";
-import { RefusingAdapter, SwitchableAdapter } from "./hybrid-helpers.js";
+import { describeDataSourceConformance, RefusingAdapter, SwitchableAdapter } from "../src/testing/index.js";
 import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
 
 describeDataSourceConformance(
