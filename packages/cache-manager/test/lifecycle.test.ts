@@ -44,13 +44,16 @@ describe("DeadlineQueue (per-call timeouts on one shared timer)", () => {
   });
 
   it("runs one timer only while calls are pending", async () => {
-    const q = new DeadlineQueue(10);
+    // A generous deadline (a loaded CI machine may delay a 1 ms sleep past a short one) and a 5 ms tick.
+    const q = new DeadlineQueue(1000, 5);
     expect(q.timerActive).toBe(false);
     const calls = Array.from({ length: 100 }, () => q.wrap(sleep(1).then(() => 1)));
     expect(q.timerActive).toBe(true);
     expect(q.pending).toBe(100);
     await Promise.all(calls);
-    await sleep(15);
+    // The timer stops at its next tick once nothing is pending.
+    const until = Date.now() + 2000;
+    while (q.timerActive && Date.now() < until) await sleep(5);
     expect(q.timerActive).toBe(false);
     expect(q.pending).toBe(0);
     q.close();
