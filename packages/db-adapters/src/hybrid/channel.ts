@@ -1,3 +1,5 @@
+import { DataSourceUnavailableError, withTimeout } from "@qts/contracts";
+import { Backoff } from "./backoff.js";
 import type { QueuedOp, SecondaryOp } from "./secondary-queue.js";
 
 export type PipelineEvent = "secondary write failed" | "overflow" | "recovered";
@@ -31,4 +33,141 @@ export interface SecondaryChannel {
   discard(kinds: readonly SecondaryOp["kind"][]): Promise<void>;
   markRepaired(): void;
   stop(): Promise<void>;
+}
+
+/**
+ * What both secondary channels share: the retry `Backoff`, failure and repair bookkeeping, degraded/recovered
+ * events, pause/resume/stop, and `drain` (a wait for the channel to empty, bounded by the one `withTimeout`).
+ * A subclass supplies `pump()` (deliver until empty, stopped or paused) and `backlog`.
+ */
+export abstract class ChannelBase {
+  protected readonly backoff: Backoff;
+  protected failures = 0;
+  protected error = "";
+  protected droppedWrites = 0;
+  protected repairNeeded = false;
+  protected stopped = false;
+  protected paused = false;
+  /** Callers waiting in `drain()`: retry waits are cut to 50 ms. */
+  protected draining = 0;
+  #pumping: Promise<void> | null = null;
+  #reportedDegraded = false;
+  #emptyWaiters: (() => void)[] = [];
+
+  constructor(protected readonly options: ChannelOptions) {
+    this.backoff = new Backoff(options.baseDelayMs, options.maxDelayMs);
+  }
+
+  abstract get backlog(): number;
+  /** Delivers until the channel is empty, stopped or paused. */
+  protected abstract pump(): Promise<void>;
+  /** Whether the channel knows it is empty without looking (the in-memory queue; the relay must look). */
+  protected abstract knownEmpty(): boolean;
+  /** What is still pending, for the drain timeout message (e.g. "3 secondary write(s)"). */
+  protected abstract pendingText(): string;
+
+  get needsRepair(): boolean {
+    return this.repairNeeded;
+  }
+  get dropped(): number {
+    return this.droppedWrites;
+  }
+  get lastError(): string {
+    return this.error;
+  }
+  /** Writes are failing with a backlog, or some were dropped. */
+  get degraded(): boolean {
+    return this.repairNeeded || (this.backlog > 0 && this.failures > 0);
+  }
+
+  /** Resolves when the channel is empty; rejects with `DataSourceUnavailableError` after `timeoutMs`. */
+  async drain(timeoutMs: number, source: string): Promise<void> {
+    if (this.knownEmpty()) return;
+    this.draining++;
+    try {
+      const empty = new Promise<void>((resolve) => this.#emptyWaiters.push(resolve));
+      this.backoff.wake();
+      this.kick();
+      await withTimeout(empty, timeoutMs, () => {
+        const why = this.error ? ` (${this.error})` : "";
+        return new DataSourceUnavailableError(
+          `${source}: ${this.pendingText()} still pending after ${timeoutMs} ms${why}`,
+          { source },
+        );
+      });
+    } finally {
+      this.draining--;
+    }
+  }
+
+  /** Stops after the write in flight (for `repair`); `resume()` restarts. */
+  async pause(): Promise<void> {
+    this.paused = true;
+    this.backoff.wake();
+    await this.#pumping;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.kick();
+    if (this.knownEmpty()) this.notifyEmpty();
+  }
+
+  /** After a repair that left nothing unrepairable. */
+  markRepaired(): void {
+    this.repairNeeded = false;
+  }
+
+  /** Stops retrying for good (after the write in flight). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.backoff.wake();
+    await this.#pumping;
+  }
+
+  /** Starts a pump unless one runs (or the channel is stopped, paused or known empty). */
+  protected kick(): void {
+    if (this.#pumping || this.stopped || this.paused || this.knownEmpty()) return;
+    this.#pumping = this.pump().finally(() => {
+      this.#pumping = null;
+      if (this.backlog === 0) this.notifyEmpty();
+      else if (!this.stopped && !this.paused) this.kick();
+    });
+  }
+
+  /** A delivery failed and will be retried: record it, tell the listener once, wait out the backoff. */
+  protected async retryLater(error: unknown): Promise<void> {
+    this.failures++;
+    this.error = error instanceof Error ? error.message : String(error);
+    if (!this.#reportedDegraded) this.event("secondary write failed");
+    await this.backoff.wait(this.failures, this.draining > 0);
+  }
+
+  /** A delivery succeeded: the failure streak is over. */
+  protected delivered(): void {
+    if (this.failures === 0) return;
+    this.failures = 0;
+    this.error = "";
+  }
+
+  /** A write the secondary can never accept was dropped: `repair()` must copy what it carried. */
+  protected dropWrite(reason: string): void {
+    this.droppedWrites++;
+    this.repairNeeded = true;
+    this.error = reason;
+  }
+
+  protected notifyEmpty(): void {
+    for (const w of this.#emptyWaiters.splice(0)) w();
+    if (this.#reportedDegraded && !this.repairNeeded) this.event("recovered");
+  }
+
+  protected event(event: PipelineEvent): void {
+    this.#reportedDegraded = event !== "recovered";
+    try {
+      this.options.onEvent(event);
+    } catch {
+      // A listener must not break writes.
+    }
+  }
 }
