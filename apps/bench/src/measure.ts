@@ -116,22 +116,29 @@ export async function pairedCallsPerSec(
 /**
  * One call in flight: `a(i)` and `b(i)` alternately (a, b, b, a, ...) `total` times each, every call timed;
  * resolves to each side's sorted latencies (ms). Both sides see the same machine load, which matters for p99.
+ * With `block` > 1 the sides alternate every `block` calls (a×block, b×block, b×block, a×block, ...): each
+ * call then follows calls of its own kind, as in an engine that reads on every tick, instead of a network
+ * round trip of the other side that leaves the CPU caches cold for it.
  */
 export async function pairedLatencies(
   total: number,
   a: (i: number) => Promise<unknown>,
   b: (i: number) => Promise<unknown>,
+  block = 1,
 ): Promise<{ a: number[]; b: number[] }> {
   const la = new Array<number>(total);
   const lb = new Array<number>(total);
-  for (let i = 0; i < total; i++) {
-    const aFirst = i % 2 === 0;
+  for (let from = 0; from < total; from += block) {
+    const to = Math.min(total, from + block);
+    const aFirst = (from / block) % 2 === 0;
     for (const isA of aFirst ? [true, false] : [false, true]) {
-      const t0 = performance.now();
-      await (isA ? a(i) : b(i));
-      const dt = performance.now() - t0;
-      if (isA) la[i] = dt;
-      else lb[i] = dt;
+      const op = isA ? a : b;
+      const out = isA ? la : lb;
+      for (let i = from; i < to; i++) {
+        const t0 = performance.now();
+        await op(i);
+        out[i] = performance.now() - t0;
+      }
     }
   }
   return { a: la.sort((x, y) => x - y), b: lb.sort((x, y) => x - y) };

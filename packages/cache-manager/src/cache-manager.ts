@@ -205,13 +205,14 @@ export class CacheManager {
   /** Cache-aside: hit → the cached position; miss → the DB (one read per symbol at a time), then cached. */
   getPosition(symbol: string): Promise<Position | null> {
     const near = this.#nearPositions;
-    if (near !== null && typeof symbol === "string" && !this.#shared.closing) {
+    if (near !== null) {
       // A near hit: a Map lookup and an expiry check. Only validated symbols are ever stored, so a hit on the
-      // symbol as given means it is valid (one that needs trimming misses here and is validated below).
-      const hit = near.get(symbol);
+      // symbol as given means it is valid (one that needs trimming, or a non-string, misses here and is
+      // validated below); `close()` shuts the near cache down first, so no hit answers after it.
+      const hit = near.hit(symbol);
       if (hit !== undefined) {
         this.#counters.position.hits++;
-        return Promise.resolve(hit as Position);
+        return hit as Promise<Position>;
       }
     }
     let sym: string;
@@ -274,10 +275,8 @@ export class CacheManager {
 
   /** The cached price hash, or null (miss, open circuit, cache error, LOCKDOWN). Never reads the DB. */
   getPrice(symbol: string): Promise<CacheHash | null> {
-    if (typeof symbol === "string" && !this.#shared.closing) {
-      const hit = this.#hashes.nearPrice(symbol); // as in getPosition
-      if (hit !== undefined) return Promise.resolve(hit);
-    }
+    const hit = this.#hashes.nearPrice(symbol); // as in getPosition
+    if (hit !== undefined) return hit;
     let key: string;
     try {
       key = this.#prefix.price + validateSymbol(symbol);
@@ -463,6 +462,8 @@ export class CacheManager {
   async close(): Promise<void> {
     if (this.#shared.closing) return;
     this.#shared.closing = true;
+    this.#nearSetup?.positions?.shutDown();
+    this.#nearSetup?.prices?.shutDown();
     await this.#positions.idle();
     if (this.#metricsTimer !== null) clearInterval(this.#metricsTimer);
     this.#metricsTimer = null;

@@ -32,11 +32,11 @@ export class HashEntries {
     this.#priceCounters = priceCounters;
   }
 
-  /** The near cache's copy of a price (counted as a hit), or undefined. */
-  nearPrice(symbol: string): CacheHash | undefined {
+  /** The near cache's copy of a price as a settled promise (counted as a hit), or undefined. */
+  nearPrice(symbol: string): Promise<CacheHash> | undefined {
     const near = this.#nearPrices;
     if (near === null) return undefined;
-    const hit = near.get(symbol) as CacheHash | undefined;
+    const hit = near.hit(symbol) as Promise<CacheHash> | undefined;
     if (hit !== undefined) this.#priceCounters.hits++;
     return hit;
   }
@@ -46,7 +46,7 @@ export class HashEntries {
     const near = this.#nearPrices;
     if (near !== null) {
       const hit = this.nearPrice(key.slice(this.#pricePrefix.length));
-      if (hit !== undefined) return Promise.resolve(hit);
+      if (hit !== undefined) return hit;
       if (near.active) return this.#filling(key, near);
     }
     return this.#guarded.read(this.#price, key, null); // no async frame of its own: this is the hot path

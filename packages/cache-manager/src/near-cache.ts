@@ -6,6 +6,8 @@ interface Entry {
   readonly expiresAt: number;
   /** Read since it was stored or last given a second chance (CLOCK eviction). */
   used: boolean;
+  /** `value` as a settled promise, made at the first hit and handed to every later one (no allocation). */
+  resolved: Promise<unknown> | undefined;
 }
 
 /** What `CacheManager.nearCacheStats()` reports. */
@@ -43,6 +45,8 @@ export class NearCache {
   #tracking = false;
   #circuitClosed = true;
   #cacheEnabled = true;
+  /** The manager is closing: never serves again (so the hot path needs no check of its own). */
+  #closed = false;
   #active = false;
   #seq = 0;
   #hits = 0;
@@ -64,8 +68,21 @@ export class NearCache {
     return this.#seq;
   }
 
-  /** The hot path: a Map lookup and an expiry check (and the LRU re-insertion). */
+  /** The value stored for `key` while it has not expired, or undefined. */
   get(key: string): unknown {
+    return this.#live(key)?.value;
+  }
+
+  /** The hot path: `get` as a settled promise, the same one for every hit of the entry (no allocation). */
+  hit(key: string): Promise<unknown> | undefined {
+    const entry = this.#live(key);
+    if (entry === undefined) return undefined;
+    if (entry.resolved === undefined) entry.resolved = Promise.resolve(entry.value);
+    return entry.resolved;
+  }
+
+  /** A Map lookup and an expiry check; counts the hit and marks the entry read (CLOCK). */
+  #live(key: string): Entry | undefined {
     if (!this.#active) return undefined;
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
@@ -73,16 +90,16 @@ export class NearCache {
       this.#entries.delete(key);
       return undefined;
     }
-    entry.used = true;
+    if (!entry.used) entry.used = true;
     this.#hits++;
-    return entry.value;
+    return entry;
   }
 
   /** Stores a value read from Redis when nothing changed since `seq` and it has not expired yet. */
   put(key: string, value: unknown, expiresAt: number, seq: number): void {
     if (!this.#active || seq !== this.#seq || !(expiresAt > this.#clock.now())) return;
     this.#entries.delete(key);
-    this.#entries.set(key, { value, expiresAt, used: false });
+    this.#entries.set(key, { value, expiresAt, used: false, resolved: undefined });
     this.#fills++;
     if (this.#entries.size > this.#max) this.#evictOne();
   }
@@ -140,6 +157,12 @@ export class NearCache {
     this.#update();
   }
 
+  /** For good (the manager is closing): cleared, and never active again. */
+  shutDown(): void {
+    this.#closed = true;
+    this.#update();
+  }
+
   stats(): NearCacheStats {
     return Object.freeze({
       active: this.#active,
@@ -153,8 +176,8 @@ export class NearCache {
   }
 
   #update(): void {
-    const active = this.#tracking && this.#circuitClosed && this.#cacheEnabled;
-    if (this.#active && !active) this.#bypasses++;
+    const active = this.#tracking && this.#circuitClosed && this.#cacheEnabled && !this.#closed;
+    if (this.#active && !active && !this.#closed) this.#bypasses++;
     // Cleared on every change: entries from before a loss may have missed invalidations, and entries from
     // before tracking (re)started were read when nothing reported changes.
     if (active !== this.#active) this.clear();

@@ -66,3 +66,34 @@ describe("NearCache (the in-process L1)", () => {
     expect(near.stats().entries).toBe(3);
   });
 });
+
+describe("NearCache.hit (the hot path) and shutDown", () => {
+  it("hands every hit of an entry the same settled promise of its value; a new entry gets a new one", async () => {
+    const near = active(10);
+    near.put("k", { qty: 1 }, 100, near.seq);
+    const first = near.hit("k");
+    expect(first).toBeInstanceOf(Promise);
+    expect(near.hit("k")).toBe(first);
+    expect(await first).toEqual({ qty: 1 });
+    near.put("k", { qty: 2 }, 100, near.seq);
+    const second = near.hit("k");
+    expect(second).not.toBe(first);
+    expect(await second).toEqual({ qty: 2 });
+    expect(near.hit("absent")).toBeUndefined();
+    expect(near.stats().hits).toBe(3);
+  });
+
+  it("an expired entry is no hit; after shutDown nothing is served or stored, and it is not counted as a bypass", () => {
+    const clock = new ManualClock(0);
+    const near = active(10, clock);
+    near.put("a", "A", 50, near.seq);
+    clock.advance(50);
+    expect(near.hit("a")).toBeUndefined();
+    near.put("a", "A", 1000, near.seq);
+    near.shutDown();
+    expect(near.hit("a")).toBeUndefined();
+    near.put("a", "A", 1000, near.seq);
+    near.setTracking(true);
+    expect(near.stats()).toMatchObject({ active: false, entries: 0, bypasses: 0 });
+  });
+});
