@@ -1,7 +1,5 @@
-import { CircuitBreaker, CircuitState, DeadlineQueue, validateHash } from "@qts/cache";
+import { type CircuitBreaker, CircuitState, validateHash } from "@qts/cache";
 import {
-  CACHE_KEY_PREFIX,
-  CACHE_TYPES,
   type CacheClient,
   type CacheHash,
   CacheStaleDataError,
@@ -14,40 +12,31 @@ import {
   type Decimal,
   type EventSink,
   EventType,
-  effectiveTtlMs,
   type Fill,
   type FillResult,
   fill as fillRecord,
-  isOperatingState,
-  isSafetyState,
   type OperatingState,
   type Position,
   Priority,
   positionUpdate,
   type QtsEvent,
-  SAFETY_POLICY,
-  SafetyState,
-  systemClock,
+  type SafetyState,
   ValidationError,
   validateCacheType,
   validateSymbol,
 } from "@qts/contracts";
-import { InProcessEventBus } from "./event-bus.js";
-import { GuardedCache } from "./guarded-cache.js";
-import { HashEntries } from "./hash-entries.js";
-import { errorMessage, parseEpochMs } from "./helpers.js";
-import { ManagerEvents } from "./manager-events.js";
+import type { GuardedCache } from "./guarded-cache.js";
+import type { HashEntries } from "./hash-entries.js";
+import { parseEpochMs } from "./helpers.js";
+import type { ManagerEvents } from "./manager-events.js";
+import { createParts } from "./manager-parts.js";
+import type { StateControl } from "./manager-states.js";
 import type { NearCache, NearCacheStats } from "./near-cache.js";
-import { type NearSetup, nearStats, setUpNearCache, tearDownNearCache } from "./near-setup.js";
-import {
-  assertNamespaceSafe,
-  type CacheManagerOptions,
-  declaredClientTimeoutMs,
-  resolveOptions,
-} from "./options.js";
-import { PositionCache } from "./position-cache.js";
+import { type NearSetup, nearStats, tearDownNearCache } from "./near-setup.js";
+import type { CacheManagerOptions } from "./options.js";
+import type { PositionCache } from "./position-cache.js";
 import { assertCacheWritable, assertDbWritable, assertOpen, type SharedState } from "./shared-state.js";
-import { type Counters, StatsTable } from "./stats.js";
+import type { Counters, StatsTable } from "./stats.js";
 
 const { POSITION, PRICE } = CacheType;
 
@@ -61,16 +50,13 @@ export class CacheManager {
   readonly #clock: Clock;
   readonly #events: ManagerEvents;
   readonly #breaker: CircuitBreaker;
-  readonly #overrides: Readonly<Partial<Record<CacheType, number>>>;
   readonly #guarded: GuardedCache;
-  readonly #flushTimeoutMs: number;
-  readonly #stats = new StatsTable();
-  readonly #counters: Readonly<Record<CacheType, Counters>> = this.#stats.counters;
+  readonly #stats: StatsTable;
+  readonly #counters: Readonly<Record<CacheType, Counters>>;
   readonly #prefix: Readonly<Record<CacheType, string>>;
   readonly #shared: SharedState;
-  #operating: OperatingState;
+  readonly #states: StateControl;
   readonly #positions: PositionCache;
-  #flushPending = false;
   #metricsTimer: ReturnType<typeof setInterval> | null = null;
   readonly #unsubscribeBreaker: () => void;
   readonly #client: CacheClient;
@@ -81,66 +67,26 @@ export class CacheManager {
   readonly #hashes: HashEntries;
 
   constructor(client: CacheClient, db: DataSourceAdapter, options: CacheManagerOptions = {}) {
-    if (client === null || typeof client !== "object")
-      throw new ValidationError("client", client, "is required");
-    if (db === null || typeof db !== "object") throw new ValidationError("db", db, "is required");
-    const o = resolveOptions(options);
-    assertNamespaceSafe(client, o);
-    this.#clock = options.clock ?? systemClock;
-    this.#events = new ManagerEvents(options.eventSink ?? new InProcessEventBus(), this.#clock, o.source);
-    this.#breaker = options.breaker ?? new CircuitBreaker({ clock: this.#clock });
-    this.namespace = o.namespace;
-    this.#overrides = o.ttlOverridesMs;
-    this.#flushTimeoutMs = o.flushTimeoutMs;
-    const declared = declaredClientTimeoutMs(client);
-    const trusted = o.trustClientTimeout && declared !== null && declared <= o.cacheTimeoutMs;
-    const prefix = {} as Record<CacheType, string>;
-    for (const type of CACHE_TYPES) prefix[type] = `${o.namespace}${CACHE_KEY_PREFIX[type]}:`;
-    this.#prefix = Object.freeze(prefix);
-    this.#operating = o.operatingState;
-    const s: SharedState = {
-      safety: o.safetyState,
-      policy: SAFETY_POLICY[o.safetyState],
-      ttl: this.#ttlTable(),
-      closing: false,
-    };
-    this.#shared = s;
-    this.#guarded = new GuardedCache({
-      client,
-      breaker: this.#breaker,
-      deadlines: trusted ? null : new DeadlineQueue(o.cacheTimeoutMs),
-      counters: this.#counters,
-      typeOf: (key) => typeOfKey(key, prefix),
-      stopDraining: () => s.closing || !s.policy.cacheEnabled,
-    });
+    const parts = createParts(client, db, options);
+    this.namespace = parts.namespace;
+    this.#clock = parts.clock;
+    this.#events = parts.events;
+    this.#breaker = parts.breaker;
+    this.#prefix = parts.prefix;
+    this.#shared = parts.shared;
+    this.#guarded = parts.guarded;
+    this.#stats = parts.stats;
+    this.#counters = parts.stats.counters;
+    this.#nearSetup = parts.nearSetup;
+    this.#nearPositions = parts.nearSetup?.positions ?? null;
+    this.#hashes = parts.hashes;
+    this.#states = parts.states;
+    this.#positions = parts.positions;
     this.#client = client;
     this.#db = db;
-    const nearSetup = setUpNearCache(client, options.nearCache, this.#clock, this.#prefix);
-    this.#nearSetup = nearSetup;
-    this.#nearPositions = nearSetup?.positions ?? null;
-    this.#hashes = new HashEntries(
-      this.#guarded,
-      this.#clock,
-      nearSetup?.prices ?? null,
-      this.#prefix.price,
-      PRICE,
-      this.#counters.price,
-    );
-    for (const near of nearSetup?.all ?? []) {
-      near.setCircuitClosed(this.#breaker.state === CircuitState.CLOSED);
-      near.setCacheEnabled(s.policy.cacheEnabled);
-    }
-    this.#positions = new PositionCache(
-      this.#guarded,
-      db,
-      this.#prefix.position,
-      this.#shared,
-      this.#nearPositions,
-      this.#clock,
-    );
     this.#unsubscribeBreaker = this.#breaker.onStateChange((to, from) => this.#onCircuitChange(to, from));
-    if (o.metricsIntervalMs > 0) {
-      this.#metricsTimer = setInterval(() => this.publishMetrics(), o.metricsIntervalMs);
+    if (parts.metricsIntervalMs > 0) {
+      this.#metricsTimer = setInterval(() => this.publishMetrics(), parts.metricsIntervalMs);
       this.#metricsTimer.unref();
     }
   }
@@ -175,7 +121,7 @@ export class CacheManager {
   }
 
   get operatingState(): OperatingState {
-    return this.#operating;
+    return this.#states.operating;
   }
 
   /** The TTL the next write of `type` gets, in the current operating state. */
@@ -332,14 +278,7 @@ export class CacheManager {
     validateHash(hash);
     assertOpen(this.#shared);
     assertCacheWritable(this.#shared);
-    // A position written this way is an own write too: its near copy goes before it is sent and before it resolves.
-    const sym = type === POSITION ? key.slice(this.#prefix.position.length) : null;
-    if (sym !== null) this.#nearPositions?.drop(sym);
-    try {
-      await this.#hashes.set(type, key, hash, this.#shared.ttl[type]);
-    } finally {
-      if (sym !== null) this.#nearPositions?.drop(sym);
-    }
+    await this.#hashes.set(type, key, hash, this.#shared.ttl[type]);
     return true;
   }
 
@@ -382,13 +321,8 @@ export class CacheManager {
    * with the default "" namespace, one call per cache-type prefix; on other clients, the keys this manager
    * wrote) and resets the stats; resolves to the number of keys removed.
    */
-  async flush(): Promise<number> {
-    assertOpen(this.#shared);
-    this.#eachNear((n) => n.clear());
-    const removed = await this.#guarded.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
-    this.#eachNear((n) => n.clear());
-    this.#stats.reset();
-    return removed;
+  flush(): Promise<number> {
+    return this.#states.flush();
   }
 
   // ---------------------------------------------------------------- safety and operating states
@@ -397,49 +331,13 @@ export class CacheManager {
    * Applies `SAFETY_POLICY[state]` at once; entering LOCKDOWN flushes this manager's keys before the promise
    * settles (a failed flush is reported in the event and retried when LOCKDOWN is left).
    */
-  async setSafetyState(state: SafetyState): Promise<void> {
-    if (!isSafetyState(state)) throw new ValidationError("safetyState", state, "is not a SafetyState");
-    assertOpen(this.#shared);
-    const from = this.#shared.safety;
-    if (from === state) return;
-    this.#shared.safety = state;
-    this.#shared.policy = SAFETY_POLICY[state];
-    const enabled = this.#shared.policy.cacheEnabled;
-    this.#eachNear((n) => n.setCacheEnabled(enabled)); // LOCKDOWN clears it
-    let flushedKeys: number | null = null;
-    let flushError = "";
-    if (this.#shared.policy.flushOnEnter || (from === SafetyState.LOCKDOWN && this.#flushPending)) {
-      try {
-        flushedKeys = await this.#guarded.flush(this.#flushPrefixes(), this.#flushTimeoutMs);
-        this.#stats.reset();
-        this.#flushPending = false;
-      } catch (error) {
-        this.#flushPending = true;
-        flushError = errorMessage(error);
-      }
-    }
-    this.#publish(EventType.SAFETY_STATE_CHANGED, Priority.P1_HIGH, {
-      from,
-      to: state,
-      flushedKeys,
-      flushError,
-    });
+  setSafetyState(state: SafetyState): Promise<void> {
+    return this.#states.setSafety(state);
   }
 
   /** Switches the TTL table (`effectiveTtlMs`); applies to the next write. */
-  async setOperatingState(state: OperatingState): Promise<void> {
-    if (!isOperatingState(state))
-      throw new ValidationError("operatingState", state, "is not an OperatingState");
-    assertOpen(this.#shared);
-    const from = this.#operating;
-    if (from === state) return;
-    this.#operating = state;
-    this.#shared.ttl = this.#ttlTable();
-    this.#publish(EventType.OPERATING_STATE_CHANGED, Priority.P2_MEDIUM, {
-      from,
-      to: state,
-      ttlMs: Object.freeze({ ...this.#shared.ttl }),
-    });
+  setOperatingState(state: OperatingState): Promise<void> {
+    return this.#states.setOperating(state);
   }
 
   // ---------------------------------------------------------------- events and lifecycle
@@ -450,7 +348,7 @@ export class CacheManager {
       stats: this.#stats.snapshotAll(),
       circuitState: this.#breaker.state,
       safetyState: this.#shared.safety,
-      operatingState: this.#operating,
+      operatingState: this.#states.operating,
       namespace: this.namespace,
     });
   }
@@ -491,26 +389,7 @@ export class CacheManager {
     if (to === CircuitState.CLOSED) this.#guarded.drainPending(); // keys marked while the probe was out
   }
 
-  /**
-   * A manager with its own namespace owns everything under it (one SCAN on Redis); with the default "" it
-   * shares the client's namespace, so only the six cache-type prefixes are its keys.
-   */
-  #flushPrefixes(): string[] {
-    return this.namespace === "" ? CACHE_TYPES.map((t) => this.#prefix[t]) : [this.namespace];
-  }
-
-  #ttlTable(): Record<CacheType, number> {
-    const table = {} as Record<CacheType, number>;
-    for (const type of CACHE_TYPES) table[type] = effectiveTtlMs(type, this.#operating, this.#overrides);
-    return table;
-  }
-
   #publish(type: EventType, priority: Priority, payload: Readonly<Record<string, unknown>>): QtsEvent {
     return this.#events.publish(type, priority, payload);
   }
-}
-
-function typeOfKey(key: string, prefixes: Readonly<Record<CacheType, string>>): CacheType {
-  for (const type of CACHE_TYPES) if (key.startsWith(prefixes[type])) return type;
-  return CacheType.ORDER;
 }

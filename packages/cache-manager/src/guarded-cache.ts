@@ -5,8 +5,12 @@ import {
   CacheOutOfMemoryError,
   type CacheType,
   CacheUnavailableError,
+  type HashWithTtl,
+  isBatchCacheClient,
   isNamespacedCacheClient,
+  isVersionedBatchCacheClient,
   isVersionedCacheClient,
+  type TtlReadingCacheClient,
   type VersionedCacheClient,
 } from "@qts/contracts";
 import { DeferredInvalidations } from "./deferred-invalidations.js";
@@ -15,28 +19,6 @@ import type { Counters } from "./stats.js";
 
 /** How many deletes the recovery probe keeps in flight at once. */
 const RECOVERY_BATCH = 64;
-
-/** A hash read together with its remaining TTL (see `RedisCacheClient.getWithTtl`). */
-export interface HashWithTtl {
-  readonly hash: CacheHash;
-  readonly ttlMs: number;
-}
-
-/** A client that can read a hash with its remaining TTL (the near cache needs it). */
-export interface TtlReadingClient {
-  getWithTtl(key: string): Promise<HashWithTtl | null>;
-}
-
-export function readsTtl(client: object): client is TtlReadingClient {
-  return typeof (client as Partial<TtlReadingClient>).getWithTtl === "function";
-}
-
-type ManyIfNewer = {
-  setManyIfNewer(
-    entries: Iterable<readonly [string, Readonly<CacheHash>, number]>,
-    ttlMs: number,
-  ): Promise<number>;
-};
 
 export interface GuardedCacheParts {
   readonly client: CacheClient;
@@ -107,9 +89,9 @@ export class GuardedCache {
     return this.#readVia(type, key, unavailable, this.#get);
   }
 
-  /** As `read`, with the entry's remaining TTL (the client must read TTLs: `readsTtl`). */
+  /** As `read`, with the entry's remaining TTL (the client must be a `TtlReadingCacheClient`). */
   readWithTtl<U>(type: CacheType, key: string, unavailable: U): Promise<HashWithTtl | null | U> {
-    const client = this.#client as unknown as TtlReadingClient;
+    const client = this.#client as TtlReadingCacheClient;
     return this.#readVia(type, key, unavailable, (k) => client.getWithTtl(k));
   }
 
@@ -256,13 +238,10 @@ export class GuardedCache {
       throw new CacheUnavailableError(`circuit open: cache write of ${entries.length} keys skipped`);
     }
     const seq = this.#pending.seq;
-    const client = this.#client as CacheClient &
-      Partial<ManyIfNewer> & {
-        setMany?: (e: Iterable<readonly [string, Readonly<CacheHash>]>, ttlMs: number) => Promise<number>;
-      };
+    const client = this.#client;
     let sent: Promise<number>;
-    if (typeof client.setManyIfNewer === "function") sent = client.setManyIfNewer(entries, ttlMs);
-    else if (typeof client.setMany === "function")
+    if (isVersionedBatchCacheClient(client)) sent = client.setManyIfNewer(entries, ttlMs);
+    else if (isBatchCacheClient(client))
       sent = client.setMany(
         entries.map(([k, h]) => [k, h] as const),
         ttlMs,

@@ -1,7 +1,9 @@
-import type { CacheHash, CacheType, Clock } from "@qts/contracts";
+import { type CacheHash, CacheType, type Clock } from "@qts/contracts";
 import type { GuardedCache } from "./guarded-cache.js";
 import type { NearCache } from "./near-cache.js";
 import type { Counters } from "./stats.js";
+
+const { POSITION, PRICE } = CacheType;
 
 /**
  * Reads and writes of plain hash entries (prices, generic entries) through the guarded cache, with the near
@@ -12,24 +14,27 @@ export class HashEntries {
   readonly #clock: Clock;
   /** The near cache of prices (keyed by symbol), else null: the hot path tests one field. */
   readonly #nearPrices: NearCache | null;
+  /** The near cache of positions: a position written as a plain entry (`setCached`) is an own write too. */
+  readonly #nearPositions: NearCache | null;
   readonly #pricePrefix: string;
+  readonly #positionPrefix: string;
   readonly #priceCounters: Counters;
-  readonly #price: CacheType;
 
-  constructor(
-    g: GuardedCache,
-    clock: Clock,
-    nearPrices: NearCache | null,
-    pricePrefix: string,
-    price: CacheType,
-    priceCounters: Counters,
-  ) {
-    this.#guarded = g;
-    this.#clock = clock;
-    this.#nearPrices = nearPrices;
-    this.#pricePrefix = pricePrefix;
-    this.#price = price;
-    this.#priceCounters = priceCounters;
+  constructor(parts: {
+    guarded: GuardedCache;
+    clock: Clock;
+    nearPrices: NearCache | null;
+    nearPositions: NearCache | null;
+    prefix: Readonly<Record<CacheType, string>>;
+    priceCounters: Counters;
+  }) {
+    this.#guarded = parts.guarded;
+    this.#clock = parts.clock;
+    this.#nearPrices = parts.nearPrices;
+    this.#nearPositions = parts.nearPositions;
+    this.#pricePrefix = parts.prefix.price;
+    this.#positionPrefix = parts.prefix.position;
+    this.#priceCounters = parts.priceCounters;
   }
 
   /** The near cache's copy of a price as a settled promise (counted as a hit), or undefined. */
@@ -49,13 +54,13 @@ export class HashEntries {
       if (hit !== undefined) return hit;
       if (near.active) return this.#filling(key, near);
     }
-    return this.#guarded.read(this.#price, key, null); // no async frame of its own: this is the hot path
+    return this.#guarded.read(PRICE, key, null); // no async frame of its own: this is the hot path
   }
 
   async #filling(key: string, near: NearCache): Promise<CacheHash | null> {
     const seq = near.seq;
     const started = this.#clock.now();
-    const found = await this.#guarded.readWithTtl(this.#price, key, null);
+    const found = await this.#guarded.readWithTtl(PRICE, key, null);
     if (found === null) return null;
     const hash = Object.freeze(found.hash);
     near.put(key.slice(this.#pricePrefix.length), hash, started + found.ttlMs, seq);
@@ -81,7 +86,9 @@ export class HashEntries {
     }
   }
 
+  /** An own write: the near copy (price, or a position written as a plain entry) goes. */
   #drop(type: CacheType, key: string): void {
-    if (type === this.#price) this.#nearPrices?.drop(key.slice(this.#pricePrefix.length));
+    if (type === PRICE) this.#nearPrices?.drop(key.slice(this.#pricePrefix.length));
+    else if (type === POSITION) this.#nearPositions?.drop(key.slice(this.#positionPrefix.length));
   }
 }

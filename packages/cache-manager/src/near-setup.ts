@@ -1,5 +1,5 @@
 import { RedisCacheClient, RedisInvalidationTracker } from "@qts/cache";
-import { type CacheClient, CacheType, type Clock, ValidationError } from "@qts/contracts";
+import { type CacheClient, CacheType, type Clock, opt, ValidationError } from "@qts/contracts";
 import { NearCache, type NearCacheStats } from "./near-cache.js";
 
 /** The `nearCache` option of `CacheManager`. */
@@ -42,13 +42,9 @@ export function setUpNearCache(
   prefixes: NearPrefixes,
 ): NearSetup | null {
   if (options === undefined) return null;
-  if (options === null || typeof options !== "object") {
-    throw new ValidationError("nearCache", options, "must be an object { maxEntries, types? }");
-  }
-  const { maxEntries, types = [CacheType.POSITION, CacheType.PRICE], heartbeatMs } = options;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-    throw new ValidationError("nearCache.maxEntries", maxEntries, "must be an integer >= 1");
-  }
+  opt.object(options, "nearCache");
+  const { types = [CacheType.POSITION, CacheType.PRICE], heartbeatMs } = options;
+  const maxEntries = opt.int(options.maxEntries, "nearCache.maxEntries", Number.NaN, 1); // required
   if (
     !Array.isArray(types) ||
     types.length === 0 ||

@@ -1,4 +1,5 @@
 import {
+  type BatchCacheClient,
   type CacheHash,
   CacheUnavailableError,
   type Clock,
@@ -8,7 +9,7 @@ import {
   opt,
   systemClock,
   ValidationError,
-  type VersionedCacheClient,
+  type VersionedBatchCacheClient,
 } from "@qts/contracts";
 import { InMemoryCacheStore, type MemoryEntry } from "./memory-cache-store.js";
 import {
@@ -56,7 +57,9 @@ const resolvedNull: Promise<CacheHash | null> = Promise.resolve(null);
  * empty namespace and an empty prefix cannot be flushed (that would be every client's keys), and `close`
  * leaves the store to the others; a private store is emptied by `close`.
  */
-export class InMemoryCacheClient implements NamespacedCacheClient, VersionedCacheClient {
+export class InMemoryCacheClient
+  implements NamespacedCacheClient, VersionedBatchCacheClient, BatchCacheClient
+{
   readonly namespace: string;
   readonly #store: InMemoryCacheStore;
   readonly #entries: Map<string, MemoryEntry>;

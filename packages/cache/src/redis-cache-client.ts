@@ -1,12 +1,14 @@
 import {
+  type BatchCacheClient,
   type CacheConfig,
   type CacheHash,
   CacheUnavailableError,
   type HealthStatus,
   healthStatus,
   type NamespacedCacheClient,
+  type TtlReadingCacheClient,
   ValidationError,
-  type VersionedCacheClient,
+  type VersionedBatchCacheClient,
   withTimeout,
 } from "@qts/contracts";
 import { type ChainableCommander, Cluster, Redis } from "ioredis";
@@ -58,7 +60,9 @@ export type {
  *   connect timeout.
  * - Bad keys, hashes and TTLs reject with `ValidationError` before any I/O.
  */
-export class RedisCacheClient implements NamespacedCacheClient, VersionedCacheClient {
+export class RedisCacheClient
+  implements NamespacedCacheClient, VersionedBatchCacheClient, BatchCacheClient, TtlReadingCacheClient
+{
   readonly namespace: string;
   readonly mode: RedisMode;
   readonly config: CacheConfig;

@@ -88,6 +88,48 @@ export interface VersionedCacheClient extends CacheClient {
   setIfNewer(key: string, mapping: Readonly<CacheHash>, ttlMs: number, version: number): Promise<boolean>;
 }
 
+/** A cache client that writes many entries with one TTL in one round trip; resolves to how many it wrote. */
+export interface BatchCacheClient extends CacheClient {
+  setMany(entries: Iterable<readonly [string, Readonly<CacheHash>]>, ttlMs: number): Promise<number>;
+}
+
+/**
+ * A versioned client that applies many versioned entries (`[key, hash, version]`) in one round trip, each
+ * as `setIfNewer` would; resolves to how many were applied.
+ */
+export interface VersionedBatchCacheClient extends VersionedCacheClient {
+  setManyIfNewer(
+    entries: Iterable<readonly [string, Readonly<CacheHash>, number]>,
+    ttlMs: number,
+  ): Promise<number>;
+}
+
+/** A cache entry with its remaining TTL. */
+export interface HashWithTtl {
+  readonly hash: CacheHash;
+  readonly ttlMs: number;
+}
+
+/** A cache client that reads an entry together with its remaining TTL in one round trip (the near cache). */
+export interface TtlReadingCacheClient extends CacheClient {
+  getWithTtl(key: string): Promise<HashWithTtl | null>;
+}
+
+export function isBatchCacheClient(client: CacheClient): client is BatchCacheClient {
+  return typeof (client as Partial<BatchCacheClient>).setMany === "function";
+}
+
+export function isVersionedBatchCacheClient(client: CacheClient): client is VersionedBatchCacheClient {
+  return (
+    isVersionedCacheClient(client) &&
+    typeof (client as Partial<VersionedBatchCacheClient>).setManyIfNewer === "function"
+  );
+}
+
+export function isTtlReadingCacheClient(client: CacheClient): client is TtlReadingCacheClient {
+  return typeof (client as Partial<TtlReadingCacheClient>).getWithTtl === "function";
+}
+
 export function isVersionedCacheClient(client: CacheClient): client is VersionedCacheClient {
   return typeof (client as Partial<VersionedCacheClient>).setIfNewer === "function";
 }

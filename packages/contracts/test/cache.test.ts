@@ -9,7 +9,10 @@ import {
   cacheKey,
   cacheStats,
   EMPTY_CACHE_STATS,
+  isBatchCacheClient,
   isCacheType,
+  isTtlReadingCacheClient,
+  isVersionedBatchCacheClient,
   isVersionedCacheClient,
   validateCacheType,
 } from "../src/index.js";
@@ -123,5 +126,37 @@ describe("VersionedCacheClient capability", () => {
     expect(isVersionedCacheClient(plain)).toBe(false);
     expect(isVersionedCacheClient(versioned)).toBe(true);
     expect(CACHE_VERSION_FIELD).toBe("version");
+  });
+
+  it("batch and TTL-reading capabilities each have one guard (a versioned batch needs setIfNewer too)", () => {
+    const plain = { get: async () => null } as unknown as CacheClient;
+    const batch = { setMany: async () => 0 } as unknown as CacheClient;
+    const manyOnly = { setManyIfNewer: async () => 0 } as unknown as CacheClient;
+    const versionedBatch = {
+      setIfNewer: async () => true,
+      setManyIfNewer: async () => 0,
+    } as unknown as CacheClient;
+    const ttl = { getWithTtl: async () => null } as unknown as CacheClient;
+    expect([plain, batch, manyOnly, versionedBatch, ttl].map(isBatchCacheClient)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect([plain, batch, manyOnly, versionedBatch, ttl].map(isVersionedBatchCacheClient)).toEqual([
+      false,
+      false,
+      false,
+      true,
+      false,
+    ]);
+    expect([plain, batch, manyOnly, versionedBatch, ttl].map(isTtlReadingCacheClient)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+    ]);
   });
 });
