@@ -21,8 +21,6 @@ import {
   versionedHash,
 } from "./validate.js";
 
-export { InMemoryCacheStore } from "./memory-cache-store.js";
-
 export interface InMemoryCacheClientOptions {
   clock?: Clock | undefined;
   /**
