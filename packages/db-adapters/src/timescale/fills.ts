@@ -14,7 +14,7 @@ import {
 } from "@qts/contracts";
 import type pg from "pg";
 import { encodeOp } from "../replication/outbox-codec.js";
-import { type LedgerRow, type PositionRow, toLedgerEntry, toPosition } from "./rows.js";
+import { type LedgerRow, ledgerParams, type PositionRow, toLedgerEntry, toPosition } from "./rows.js";
 import type { PgRunner } from "./runner.js";
 import { FILL_ID_INDEX, POSITION_COLUMNS, type Statements } from "./sql.js";
 
@@ -180,16 +180,7 @@ export class FillBooker {
         (prev?.qty ?? 0).toFixed(),
         (prev?.avgPrice ?? 0).toFixed(),
         (prev?.realizedPnl ?? 0).toFixed(),
-        e.timestamp,
-        e.side,
-        e.qty.toFixed(),
-        e.price.toFixed(),
-        e.amount.toFixed(),
-        e.fee.toFixed(),
-        e.strategyTag,
-        e.orderId,
-        e.broker,
-        e.fillId,
+        ...ledgerParams(e),
         ...outbox,
       ]);
     } catch (error) {
