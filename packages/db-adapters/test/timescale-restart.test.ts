@@ -1,25 +1,11 @@
 import { DataSourceUnavailableError } from "@qts/contracts";
-import { inCI, type PrivatePostgres, ServiceUnavailableError, startPrivatePostgres } from "@qts/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { at, makeEntry, makeTicks, T0 } from "../src/testing/index.js";
 import { TimescaleAdapter } from "../src/timescale/index.js";
+import { privatePostgresForFile, serverOrWarn } from "./timescale-helpers.js";
 
 // Fault test: always a private PostgreSQL (initdb + pg_ctl on a free port), never the shared one.
-let server: PrivatePostgres | null = null;
-let missing = "";
-
-beforeAll(async () => {
-  try {
-    server = await startPrivatePostgres();
-  } catch (error) {
-    if (error instanceof ServiceUnavailableError && !inCI()) missing = error.message;
-    else throw error;
-  }
-}, 120_000);
-
-afterAll(async () => {
-  await server?.destroy();
-});
+const postgres = privatePostgresForFile();
 
 async function rejectsUnavailable(p: Promise<unknown>): Promise<number> {
   const started = Date.now();
@@ -33,11 +19,8 @@ async function rejectsUnavailable(p: Promise<unknown>): Promise<number> {
 
 describe("TimescaleAdapter survives a PostgreSQL restart", () => {
   it("rejects as unavailable while the server is down and recovers by itself when it returns", async () => {
-    if (server === null) {
-      console.warn(`restart test needs PostgreSQL binaries: ${missing}`);
-      expect(missing).not.toBe("");
-      return;
-    }
+    const server = serverOrWarn(postgres, "restart test");
+    if (server === null) return;
     const adapter = new TimescaleAdapter({
       dsn: server.url,
       schema: "qts_restart",
