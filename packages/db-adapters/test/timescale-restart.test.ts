@@ -17,6 +17,15 @@ async function rejectsUnavailable(p: Promise<unknown>): Promise<number> {
   return Date.now() - started;
 }
 
+/** Polls `healthCheck` every 100 ms, 50 times at most: whether the adapter became healthy. */
+async function healthyWithin5s(adapter: TimescaleAdapter): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    if ((await adapter.healthCheck()).healthy) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 describe("TimescaleAdapter survives a PostgreSQL restart", () => {
   it("rejects as unavailable while the server is down and recovers by itself when it returns", async () => {
     const server = serverOrWarn(postgres, "restart test");
@@ -51,12 +60,7 @@ describe("TimescaleAdapter survives a PostgreSQL restart", () => {
 
       await server.start();
       // the same adapter, no reconnect call: the pool opens fresh connections
-      let recovered = false;
-      for (let i = 0; i < 50 && !recovered; i++) {
-        recovered = (await adapter.healthCheck()).healthy;
-        if (!recovered) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(recovered).toBe(true);
+      expect(await healthyWithin5s(adapter)).toBe(true);
       for (let i = 0; i < 5; i++) {
         await adapter.appendLedger(makeEntry({ timestamp: T0 + 100 + i, orderId: `after-${i}` }));
         acknowledged.push(`after-${i}`);
@@ -71,12 +75,7 @@ describe("TimescaleAdapter survives a PostgreSQL restart", () => {
       await server.kill();
       await rejectsUnavailable(adapter.fetchLedger());
       await server.start();
-      let back = false;
-      for (let i = 0; i < 50 && !back; i++) {
-        back = (await adapter.healthCheck()).healthy;
-        if (!back) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(back).toBe(true);
+      expect(await healthyWithin5s(adapter)).toBe(true);
       expect(await adapter.fetchLedger({ limit: 10_000 })).toHaveLength(acknowledged.length);
     } finally {
       await adapter.close();
