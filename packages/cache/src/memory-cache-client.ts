@@ -22,8 +22,6 @@ import {
   versionedHash,
 } from "./validate.js";
 
-export { InMemoryCacheStore } from "./memory-cache-store.js";
-
 export interface InMemoryCacheClientOptions {
   clock?: Clock | undefined;
   /**

@@ -34,16 +34,6 @@ import {
 import { defineScripts, type WithScript } from "./redis/scripts.js";
 import { validateHash, validateKey, validateKeys, validateTtlMs, versionedArgs } from "./validate.js";
 
-export type {
-  RedisCacheClientBaseOptions,
-  RedisCacheClientOptions,
-  RedisClusterModeOptions,
-  RedisMode,
-  RedisNodeAddress,
-  RedisSentinelModeOptions,
-  RedisSingleOptions,
-} from "./redis/options.js";
-
 /**
  * A `CacheClient` on ioredis for a single Redis, Redis behind Sentinel, or a Redis Cluster.
  *

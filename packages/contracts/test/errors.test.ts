@@ -7,12 +7,12 @@ import {
   ConflictError,
   DataSourceError,
   DataSourceUnavailableError,
-  describeValue,
   ErrorCode,
   QtsError,
   ReadOnlyError,
   ValidationError,
 } from "../src/index.js";
+import { describeValue } from "../src/internal.js";
 
 const cause = new Error("ECONNREFUSED");
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { expect } from "vitest";
-import { Decimal, describeValue, MAX_DATE_MS, MIN_DATE_MS, ValidationError } from "../src/index.js";
+import { Decimal, MAX_DATE_MS, MIN_DATE_MS, ValidationError } from "../src/index.js";
+import { describeValue } from "../src/internal.js";
 
 /** fast-check runs per property: enough to find edge cases, fast enough for a 2-core shared machine. */
 export const RUNS = { numRuns: 300 } as const;

@@ -31,7 +31,7 @@ const ON_OFF: Record<string, boolean> = {
  * `QTS_DB_READ_DSN` (comma-separated; a DSN here cannot contain a comma), `QTS_DB_MAX_REPLICA_LAG_MS`,
  * `QTS_DB_PREPARED_STATEMENTS` as TimescaleAdapter options (the adapter checks each DSN itself).
  */
-export function replicaOptionsFromEnv(
+function replicaOptionsFromEnv(
   env: Env,
   issues: ConfigIssue[],
 ): Pick<TimescaleAdapterOptions, "readDsn" | "maxReplicaLagMs" | "preparedStatements"> {

@@ -7,7 +7,6 @@ import {
   type Fill,
   type FillResult,
   fill,
-  fillConflicts,
   type HealthStatus,
   healthStatus,
   type Interval,
@@ -33,6 +32,7 @@ import {
   assertOpen,
   barsInRange,
   barsWithAggregation,
+  bookedFillResult,
   compareStrings,
   type StoreSymbols,
   selectLedger,
@@ -128,21 +128,7 @@ export class InMemoryAdapter implements DataSourceAdapter {
     const v = fill(f);
     this.#checkOpen();
     const stored = this.#byFillId.get(v.fillId);
-    if (stored) {
-      const fields = fillConflicts(v, stored);
-      const current = this.#positions.get(stored.symbol);
-      if (fields.length > 0 || !current) {
-        throw new ConflictError(
-          `${this.name}: fill ${v.fillId} is booked with a different ${fields.join(", ") || "symbol"}`,
-          {
-            key: v.fillId,
-            fields,
-            source: this.name,
-          },
-        );
-      }
-      return Object.freeze({ position: current, entry: stored, duplicate: true });
-    }
+    if (stored) return bookedFillResult(v, stored, this.#positions.get(stored.symbol) ?? null, this.name);
     const next = applyFillToPosition(this.#positions.get(v.symbol) ?? null, v, new Date(this.#clock.now()));
     const entry = this.#storeEntry(ledgerEntryFromFill(v));
     this.#positions.set(next.symbol, next);

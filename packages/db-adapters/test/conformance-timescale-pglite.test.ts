@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, expect } from "vitest";
+import { expect } from "vitest";
 import { describeDataSourceConformance } from "../src/testing/index.js";
-import { type PgliteTimescale, pgliteAdapter, startPgliteTimescale } from "./timescale-pglite-helpers.js";
+import { pgliteAdapter, pgliteForFile } from "./timescale-pglite-helpers.js";
 
 // The TimescaleDB path (hypertables, compression, continuous aggregates with real-time aggregation) under
 // the same conformance suite, on PGlite + TimescaleDB 2.23 through pglite-socket.
-let pglite: PgliteTimescale;
-
-beforeAll(async () => {
-  pglite = await startPgliteTimescale();
-}, 120_000);
-
-afterAll(async () => {
-  await pglite?.stop();
-});
+const pglite = pgliteForFile();
 
 describeDataSourceConformance(
   "TimescaleAdapter on TimescaleDB (PGlite)",

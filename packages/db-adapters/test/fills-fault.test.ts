@@ -1,25 +1,11 @@
 import { DataSourceUnavailableError, type Fill, MAX_LEDGER_LIMIT } from "@qts/contracts";
-import { inCI, type PrivatePostgres, ServiceUnavailableError, startPrivatePostgres } from "@qts/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expectPositionIsFoldOfLedger, randomFills } from "../src/testing/index.js";
 import { TimescaleAdapter } from "../src/timescale/index.js";
+import { privatePostgresForFile, serverOrWarn } from "./timescale-helpers.js";
 
 // Fault test: always a private PostgreSQL (initdb + pg_ctl on a free port), never the shared one.
-let server: PrivatePostgres | null = null;
-let missing = "";
-
-beforeAll(async () => {
-  try {
-    server = await startPrivatePostgres();
-  } catch (error) {
-    if (error instanceof ServiceUnavailableError && !inCI()) missing = error.message;
-    else throw error;
-  }
-}, 120_000);
-
-afterAll(async () => {
-  await server?.destroy();
-});
+const postgres = privatePostgresForFile();
 
 const WRITERS = 8;
 const FILLS_PER_WRITER = 60;
@@ -28,12 +14,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("applyFill across PostgreSQL crashes (pg_ctl -m immediate)", () => {
   it("8 writers retrying with the same fill: every fill booked exactly once, positions equal their ledger", async () => {
-    if (server === null) {
-      console.warn(`fault test needs PostgreSQL binaries: ${missing}`);
-      expect(missing).not.toBe("");
-      return;
-    }
-    const pg = server;
+    const pg = serverOrWarn(postgres, "fault test");
+    if (pg === null) return;
     // Two adapters, as two engine processes: writers 2k and 2k+1 book the same symbol through different
     // adapters, so the crash also hits writers contending for one position row.
     const [adapter, other] = [0, 1].map(

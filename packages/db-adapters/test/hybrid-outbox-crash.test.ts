@@ -1,38 +1,16 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import {
-  createTestSchema,
-  pgTestUrl,
-  ServiceUnavailableError,
-  type SheetsEmulator,
-  type TestSchema,
-} from "@qts/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TimescaleAdapter } from "../src/timescale/index.js";
-import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
+import { sheetsAdapter } from "./sheets-helpers.js";
+import { timescaleAndSheetsForFile } from "./timescale-sheets-helpers.js";
 
 // Hybrid(TimescaleAdapter, Sheets) whose writer process is killed (SIGKILL) while the spreadsheet is down:
 // the pending secondary writes are outbox rows committed with the primary writes, and a new process delivers
 // them all, once each.
 const CHILD = fileURLToPath(new URL("./fixtures/outbox-child.mjs", import.meta.url));
-let url: string | null = null;
-let skipReason = "";
-try {
-  url = await pgTestUrl();
-} catch (error) {
-  if (error instanceof ServiceUnavailableError && error.skippable) skipReason = error.message;
-  else throw error;
-}
-let emu: SheetsEmulator;
-const schemas: TestSchema[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-  for (const s of schemas) await s.drop();
-});
+const stores = await timescaleAndSheetsForFile();
+const { url, skipReason } = stores;
 
 interface Child {
   line: Promise<Record<string, unknown>>;
@@ -66,22 +44,21 @@ function child(mode: "write" | "relay", cfg: Record<string, string>): Child {
 describe("Hybrid outbox survives a crash of the writer", () => {
   it("200 writes with Sheets down, SIGKILL, new process: all 200 delivered once, consistent", async (ctx) => {
     if (skipReason || !url) ctx.skip(skipReason);
-    const s = await createTestSchema(url as string, "outbox_crash");
-    schemas.push(s);
+    const s = await stores.schema("outbox_crash");
     const db = new TimescaleAdapter({ dsn: url as string, schema: s.schema, pool: { minConnections: 0 } });
     try {
       await db.migrate();
-      const sheets = sheetsAdapter(emu);
+      const sheets = sheetsAdapter(stores.emu);
       await sheets.fetchPositions(); // the tabs exist
       await sheets.close();
       const cfg = {
         url: url as string,
         schema: s.schema,
-        rootUrl: emu.rootUrl,
+        rootUrl: stores.emu.rootUrl,
         spreadsheetId: sheets.spreadsheetId,
       };
 
-      emu.injectFailures({ status: 503, count: Number.POSITIVE_INFINITY });
+      stores.emu.injectFailures({ status: 503, count: Number.POSITIVE_INFINITY });
       const writer = child("write", cfg);
       const written = await writer.line;
       expect(written.written).toBe(200);
@@ -89,9 +66,11 @@ describe("Hybrid outbox survives a crash of the writer", () => {
       expect(await writer.exit).toBeNull(); // killed by the signal, no chance to drain
       // Every write is an outbox row, committed with its primary write (nothing reached the spreadsheet).
       expect((await db.outboxStats()).depth).toBe(200);
-      expect(emu.getSheetValues(sheets.spreadsheetId, sheets.tabs.ledger).length).toBeLessThanOrEqual(1);
+      expect(stores.emu.getSheetValues(sheets.spreadsheetId, sheets.tabs.ledger).length).toBeLessThanOrEqual(
+        1,
+      );
 
-      emu.clearFailures();
+      stores.emu.clearFailures();
       const relay = child("relay", cfg);
       const result = await relay.line;
       expect(await relay.exit).toBe(0);
@@ -99,7 +78,7 @@ describe("Hybrid outbox survives a crash of the writer", () => {
       expect((await db.outboxStats()).depth).toBe(0);
 
       // No duplicate row in the sheet: 67 plain entries + 66 fills, each fill once.
-      const ledgerRows = emu.getSheetValues(sheets.spreadsheetId, sheets.tabs.ledger).slice(1);
+      const ledgerRows = stores.emu.getSheetValues(sheets.spreadsheetId, sheets.tabs.ledger).slice(1);
       expect(ledgerRows).toHaveLength(133);
       const primaryLedger = await db.fetchLedger({ limit: 1000 });
       expect(primaryLedger).toHaveLength(133);

@@ -6,46 +6,21 @@ import {
   tick,
   ValidationError,
 } from "@qts/contracts";
-import {
-  createTestSchema,
-  pgTestUrl,
-  ServiceUnavailableError,
-  type SheetsEmulator,
-  type TestSchema,
-} from "@qts/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type GoogleSheetsAdapter, HybridAdapter, InMemoryAdapter, syncDataSources } from "../src/index.js";
 import { describeDataSourceConformance } from "../src/testing/index.js";
 import { TimescaleAdapter } from "../src/timescale/index.js";
-import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
+import { sheetsAdapter } from "./sheets-helpers.js";
+import { timescaleAndSheetsForFile } from "./timescale-sheets-helpers.js";
 
 // The production HYBRID pairing: TimescaleAdapter (real PostgreSQL) primary, Sheets (emulator) secondary.
-let url: string | null = null;
-let skipReason = "";
-try {
-  url = await pgTestUrl();
-} catch (error) {
-  // Outside CI a missing PostgreSQL skips (with the reason); in CI it fails the run.
-  if (error instanceof ServiceUnavailableError && error.skippable) skipReason = error.message;
-  else throw error;
-}
-let emu: SheetsEmulator;
-const schemas: TestSchema[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-  for (const s of schemas) await s.drop();
-});
+const stores = await timescaleAndSheetsForFile();
+const { url, skipReason } = stores;
 
 async function timescale(): Promise<TimescaleAdapter> {
-  if (!url) throw new Error("no PostgreSQL");
-  const s = await createTestSchema(url, "hybrid");
-  schemas.push(s);
+  const s = await stores.schema("hybrid");
   const db = new TimescaleAdapter({
-    dsn: url,
+    dsn: url as string,
     schema: s.schema,
     pool: { minConnections: 0, maxConnections: 4 },
   });
@@ -58,7 +33,7 @@ const T = Date.UTC(2024, 0, 2, 9, 30);
 if (url !== null) {
   describeDataSourceConformance(
     "HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)",
-    async () => new HybridAdapter(await timescale(), sheetsAdapter(emu)),
+    async () => new HybridAdapter(await timescale(), sheetsAdapter(stores.emu)),
     { scale: 0.05 },
   );
 }
@@ -67,11 +42,11 @@ describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
   it("Sheets unavailable during 200 writes, then back: drain() leaves no difference", async (ctx) => {
     if (skipReason) ctx.skip(skipReason);
     const db = await timescale();
-    const sheets = sheetsAdapter(emu, { retry: { deadlineMs: 200, baseDelayMs: 5, maxDelayMs: 20 } });
+    const sheets = sheetsAdapter(stores.emu, { retry: { deadlineMs: 200, baseDelayMs: 5, maxDelayMs: 20 } });
     const h = new HybridAdapter(db, sheets, { retry: { baseDelayMs: 10, maxDelayMs: 100 } });
     try {
       await sheets.fetchPositions(); // tabs exist
-      emu.injectFailures({ status: 503, count: Number.POSITIVE_INFINITY });
+      stores.emu.injectFailures({ status: 503, count: Number.POSITIVE_INFINITY });
       for (let i = 0; i < 200; i++) {
         if (i % 5 === 0) await h.updatePosition(`S${i % 7}`, i, "1.25");
         else if (i % 5 === 4)
@@ -94,7 +69,7 @@ describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
       expect(health.healthy).toBe(true);
       expect(health.details).toMatchObject({ degraded: true, secondaryHealthy: false });
       expect(Number(health.details?.backlog)).toBeGreaterThan(0);
-      emu.clearFailures();
+      stores.emu.clearFailures();
       await h.drain(60_000);
       const report = await h.verifyConsistency();
       expect(report.consistent).toBe(true);
@@ -107,7 +82,7 @@ describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
   }, 120_000);
 
   it("primary unreachable: reads are served by the spreadsheet", async () => {
-    const sheets: GoogleSheetsAdapter = sheetsAdapter(emu);
+    const sheets: GoogleSheetsAdapter = sheetsAdapter(stores.emu);
     await sheets.updatePosition("AAPL", 5, 100);
     const unreachable = new TimescaleAdapter({
       dsn: "postgres://postgres@127.0.0.1:1/none",
@@ -135,7 +110,7 @@ describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
   it("an entry PostgreSQL rejects (NUL in orderId) is not written to the spreadsheet alone", async (ctx) => {
     if (skipReason) ctx.skip(skipReason);
     const db = await timescale();
-    const sheets = sheetsAdapter(emu);
+    const sheets = sheetsAdapter(stores.emu);
     const h = new HybridAdapter(db, sheets);
     try {
       const good = (i: number) =>
@@ -175,7 +150,7 @@ describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
   it("sync copies bars and ticks of symbols with no position, both ways between Sheets and PostgreSQL", async (ctx) => {
     if (skipReason) ctx.skip(skipReason);
     const db = await timescale();
-    const sheets = sheetsAdapter(emu);
+    const sheets = sheetsAdapter(stores.emu);
     const symbols = ["S1", "S2", "S3", "S4", "S5"];
     try {
       for (const symbol of symbols) {
@@ -217,7 +192,7 @@ describe("HybridAdapter(TimescaleAdapter, GoogleSheetsAdapter)", () => {
   it("sync migrates a spreadsheet into the database (SHEETS_ONLY → HYBRID)", async (ctx) => {
     if (skipReason) ctx.skip(skipReason);
     const db = await timescale();
-    const sheets = sheetsAdapter(emu);
+    const sheets = sheetsAdapter(stores.emu);
     try {
       for (let i = 0; i < 20; i++) {
         await sheets.appendLedger(

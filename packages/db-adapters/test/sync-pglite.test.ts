@@ -1,16 +1,10 @@
 import { ledgerEntry, ohlcv, tick } from "@qts/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InMemoryAdapter, syncDataSources } from "../src/index.js";
-import { type PgliteTimescale, pgliteAdapter, startPgliteTimescale } from "./timescale-pglite-helpers.js";
+import { pgliteAdapter, pgliteForFile } from "./timescale-pglite-helpers.js";
 
 // The TimescaleDB path (hypertables, continuous aggregates): listing symbols and syncing out of it.
-let pglite: PgliteTimescale;
-beforeAll(async () => {
-  pglite = await startPgliteTimescale();
-}, 60_000);
-afterAll(async () => {
-  await pglite?.stop();
-});
+const pglite = pgliteForFile();
 
 const T = Date.UTC(2024, 0, 2);
 

@@ -4,7 +4,8 @@ import { createTestSchema } from "@qts/testkit";
 import pg from "pg";
 import { afterEach, expect, it, vi } from "vitest";
 import { createDataSource } from "../src/index.js";
-import { resolveTimescaleOptions, TimescaleAdapter } from "../src/timescale/index.js";
+import { TimescaleAdapter } from "../src/timescale/index.js";
+import { resolveTimescaleOptions } from "../src/timescale/options.js";
 import { describePg, pgUrlOrNull } from "./timescale-helpers.js";
 
 // libpq key=value DSNs reach the right server; an ambiguous URL never reaches DNS or an error message.

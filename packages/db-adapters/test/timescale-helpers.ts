@@ -1,5 +1,12 @@
-import { createTestSchema, inCI, pgTestUrl, ServiceUnavailableError } from "@qts/testkit";
-import { describe, expect, it } from "vitest";
+import {
+  createTestSchema,
+  inCI,
+  type PrivatePostgres,
+  pgTestUrl,
+  ServiceUnavailableError,
+  startPrivatePostgres,
+} from "@qts/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TimescaleAdapter, type TimescaleAdapterOptions } from "../src/timescale/index.js";
 
 /**
@@ -50,4 +57,42 @@ export function describePg(url: string | null, name: string, body: () => void): 
       expect(url).toBeNull();
     });
   });
+}
+
+/** A private PostgreSQL of one test file: null while not started, or when its binaries are missing outside CI. */
+export interface FilePostgres {
+  readonly server: PrivatePostgres | null;
+  /** Why there is no server (outside CI only; in CI a missing PostgreSQL fails the run). */
+  readonly missing: string;
+}
+
+/**
+ * For fault tests that stop and kill their server: one private PostgreSQL (initdb + pg_ctl on a free port, never
+ * the shared one) started before the file's tests and destroyed after them. Call at the top of the file.
+ */
+export function privatePostgresForFile(): FilePostgres {
+  const state: { server: PrivatePostgres | null; missing: string } = { server: null, missing: "" };
+  beforeAll(async () => {
+    try {
+      state.server = await startPrivatePostgres();
+    } catch (error) {
+      if (error instanceof ServiceUnavailableError && !inCI()) state.missing = error.message;
+      else throw error;
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await state.server?.destroy();
+  });
+  return state;
+}
+
+/**
+ * The file's private server, or null after a warning when its binaries are missing (outside CI): the test then
+ * only checks that the reason was recorded, and returns.
+ */
+export function serverOrWarn(pg: FilePostgres, test: string): PrivatePostgres | null {
+  if (pg.server !== null) return pg.server;
+  console.warn(`${test} needs PostgreSQL binaries: ${pg.missing}`);
+  expect(pg.missing).not.toBe("");
+  return null;
 }

@@ -6,8 +6,8 @@ import { createTestSchema, type PrivatePgBouncer, pgTestUrl, startPgBouncer } fr
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { describeDataSourceConformance, makeEntry } from "../src/testing/index.js";
-import { MIGRATIONS, resolveTimescaleOptions, TimescaleAdapter } from "../src/timescale/index.js";
-import { takeDsnParam } from "../src/timescale/options.js";
+import { MIGRATIONS, TimescaleAdapter } from "../src/timescale/index.js";
+import { resolveTimescaleOptions, takeDsnParam } from "../src/timescale/options.js";
 
 // Issue 14 (PgBouncer part): the Timescale adapter behind PgBouncer in transaction pooling (Debian's 1.18, which
 // does not carry named prepared statements between server connections). No skip: a machine without pgbouncer

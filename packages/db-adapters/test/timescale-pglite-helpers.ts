@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { timescaledb } from "@electric-sql/pglite/timescaledb";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { TimescaleAdapter, type TimescaleAdapterOptions } from "../src/timescale/index.js";
 
 /**
@@ -31,6 +33,40 @@ export async function startPgliteTimescale(): Promise<PgliteTimescale> {
       await db.close();
     },
   };
+}
+
+/**
+ * One PGlite + TimescaleDB for the test file: started before its tests, stopped after them. Call at the top of
+ * the file; read `url` inside tests and hooks (it throws before the server started).
+ */
+export function pgliteForFile(): { readonly url: string } {
+  let pglite: PgliteTimescale | undefined;
+  beforeAll(async () => {
+    pglite = await startPgliteTimescale();
+  }, 120_000);
+  afterAll(async () => {
+    await pglite?.stop();
+  });
+  return {
+    get url(): string {
+      if (pglite === undefined) throw new Error("PGlite is not started yet: read url inside a test or hook");
+      return pglite.url;
+    },
+  };
+}
+
+/**
+ * Runs `fn` on a `pg` connection of its own. PGlite serves one connection at a time: only while no adapter
+ * holds it (the adapter closed, or between its calls with a pool of `minConnections: 0`).
+ */
+export async function withPgliteClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 /** Adapter options PGlite needs: one connection, no COPY. */

@@ -1,39 +1,18 @@
 import type { QtsEvent } from "@qts/contracts";
 import { ohlcv } from "@qts/contracts";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
+import { describe, expect, it } from "vitest";
 import { at, DAY, MINUTE, makeBars, T0 } from "../src/testing/index.js";
 import { TimescaleAdapter } from "../src/timescale/index.js";
-import {
-  PGLITE_OPTIONS,
-  type PgliteTimescale,
-  startPgliteTimescale,
-  uniqueSchema,
-} from "./timescale-pglite-helpers.js";
+import { PGLITE_OPTIONS, pgliteForFile, uniqueSchema, withPgliteClient } from "./timescale-pglite-helpers.js";
 
 // A continuous-aggregate refresh that fails after the bar write committed: the write resolves, the failure is
 // an event, and the refresh is retried until it succeeds. The fault is real: a trigger on the aggregate's
 // materialisation hypertable refuses the refreshed bucket.
-let pglite: PgliteTimescale;
-
-beforeAll(async () => {
-  pglite = await startPgliteTimescale();
-}, 120_000);
-
-afterAll(async () => {
-  await pglite?.stop();
-});
+const pglite = pgliteForFile();
 
 /** Runs `fn` on a connection of its own while no adapter holds PGlite's single connection. */
-async function sql<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: pglite.url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const sql = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withPgliteClient(pglite.url, fn);
 
 describe("TimescaleAdapter: continuous-aggregate refresh failing after the commit (PGlite)", () => {
   it("resolves the write, publishes an event, retries (healthCheck, next write) until the refresh succeeds", async () => {

@@ -1,37 +1,16 @@
 import { ConfigError, INTERVAL_MS, ohlcv, type TickData } from "@qts/contracts";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
+import { describe, expect, it } from "vitest";
 import { at, DAY, HOUR, MINUTE, makeBars, makeTicks, T0 } from "../src/testing/index.js";
 import { TimescaleAdapter } from "../src/timescale/index.js";
-import {
-  PGLITE_OPTIONS,
-  type PgliteTimescale,
-  startPgliteTimescale,
-  uniqueSchema,
-} from "./timescale-pglite-helpers.js";
+import { PGLITE_OPTIONS, pgliteForFile, uniqueSchema, withPgliteClient } from "./timescale-pglite-helpers.js";
 
 // TimescaleDB path of the migrations on PGlite + TimescaleDB 2.23. Background jobs do not run by themselves
 // there: policies are run explicitly with CALL run_job(id).
-let pglite: PgliteTimescale;
+const pglite = pgliteForFile();
 
-beforeAll(async () => {
-  pglite = await startPgliteTimescale();
-}, 120_000);
-
-afterAll(async () => {
-  await pglite?.stop();
-});
-
-/** Runs `fn` with the adapter closed, over a one-connection pool of our own (PGlite serves one at a time). */
-async function inspect<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: pglite.url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+/** Runs `fn` with the adapter closed, over a connection of our own (PGlite serves one at a time). */
+const inspect = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withPgliteClient(pglite.url, fn);
 
 describe("TimescaleAdapter migrations on TimescaleDB (PGlite)", () => {
   it("creates hypertables (1-day tick chunks), compression by symbol, and real-time continuous aggregates", async () => {

@@ -1,25 +1,11 @@
 import { DataSourceUnavailableError } from "@qts/contracts";
-import { inCI, type PrivatePostgres, ServiceUnavailableError, startPrivatePostgres } from "@qts/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { at, makeEntry, makeTicks, T0 } from "../src/testing/index.js";
 import { TimescaleAdapter } from "../src/timescale/index.js";
+import { privatePostgresForFile, serverOrWarn } from "./timescale-helpers.js";
 
 // Fault test: always a private PostgreSQL (initdb + pg_ctl on a free port), never the shared one.
-let server: PrivatePostgres | null = null;
-let missing = "";
-
-beforeAll(async () => {
-  try {
-    server = await startPrivatePostgres();
-  } catch (error) {
-    if (error instanceof ServiceUnavailableError && !inCI()) missing = error.message;
-    else throw error;
-  }
-}, 120_000);
-
-afterAll(async () => {
-  await server?.destroy();
-});
+const postgres = privatePostgresForFile();
 
 async function rejectsUnavailable(p: Promise<unknown>): Promise<number> {
   const started = Date.now();
@@ -31,13 +17,19 @@ async function rejectsUnavailable(p: Promise<unknown>): Promise<number> {
   return Date.now() - started;
 }
 
+/** Polls `healthCheck` every 100 ms, 50 times at most: whether the adapter became healthy. */
+async function healthyWithin5s(adapter: TimescaleAdapter): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    if ((await adapter.healthCheck()).healthy) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 describe("TimescaleAdapter survives a PostgreSQL restart", () => {
   it("rejects as unavailable while the server is down and recovers by itself when it returns", async () => {
-    if (server === null) {
-      console.warn(`restart test needs PostgreSQL binaries: ${missing}`);
-      expect(missing).not.toBe("");
-      return;
-    }
+    const server = serverOrWarn(postgres, "restart test");
+    if (server === null) return;
     const adapter = new TimescaleAdapter({
       dsn: server.url,
       schema: "qts_restart",
@@ -68,12 +60,7 @@ describe("TimescaleAdapter survives a PostgreSQL restart", () => {
 
       await server.start();
       // the same adapter, no reconnect call: the pool opens fresh connections
-      let recovered = false;
-      for (let i = 0; i < 50 && !recovered; i++) {
-        recovered = (await adapter.healthCheck()).healthy;
-        if (!recovered) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(recovered).toBe(true);
+      expect(await healthyWithin5s(adapter)).toBe(true);
       for (let i = 0; i < 5; i++) {
         await adapter.appendLedger(makeEntry({ timestamp: T0 + 100 + i, orderId: `after-${i}` }));
         acknowledged.push(`after-${i}`);
@@ -88,12 +75,7 @@ describe("TimescaleAdapter survives a PostgreSQL restart", () => {
       await server.kill();
       await rejectsUnavailable(adapter.fetchLedger());
       await server.start();
-      let back = false;
-      for (let i = 0; i < 50 && !back; i++) {
-        back = (await adapter.healthCheck()).healthy;
-        if (!back) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(back).toBe(true);
+      expect(await healthyWithin5s(adapter)).toBe(true);
       expect(await adapter.fetchLedger({ limit: 10_000 })).toHaveLength(acknowledged.length);
     } finally {
       await adapter.close();

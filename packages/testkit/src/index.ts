@@ -30,4 +30,25 @@ export {
   startRedisCluster,
 } from "./redis-cluster.js";
 export { inCI, missingService, ServiceUnavailableError, skipAllowed } from "./service-gate.js";
-export * from "./sheets-emulator/index.js";
+export {
+  A1Error,
+  type A1Range,
+  type Cell,
+  columnIndex,
+  columnLetters,
+  type FailureRule,
+  formatA1,
+  type InjectedStatus,
+  type JsonCell,
+  parseA1,
+  parseInput,
+  type QuotaOptions,
+  quotaErrorBody,
+  quoteTab,
+  type RequestLogEntry,
+  SheetsApiError,
+  type SheetsEmulator,
+  type SheetsMethod,
+  type StartSheetsEmulatorOptions,
+  startSheetsEmulator,
+} from "./sheets-emulator/index.js";

@@ -5,9 +5,9 @@ import {
   cacheConfig,
   cacheConfigFromUrl,
   type Loose,
-  stripUndefined,
   ValidationError,
 } from "@qts/contracts";
+import { stripUndefined } from "@qts/contracts/internal";
 import type { ClusterOptions, RedisOptions } from "ioredis";
 import { SCRIPT_COMMANDS } from "./scripts.js";
 

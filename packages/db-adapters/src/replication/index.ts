@@ -1,4 +1,3 @@
-export type { StoreSymbols } from "@qts/contracts";
 export { fetchAllLedger, ledgerKey, tickKey } from "./content.js";
 export { type ConsistencyReport, type DiffScope, diffStores, type PositionDifference } from "./diff.js";
 export { type RepairReport, repairStores } from "./repair.js";

@@ -1,14 +1,12 @@
 import {
   applyFillToPosition,
   type Clock,
-  ConflictError,
   type DataSourceAdapter,
   DEFAULT_SHEETS_TABS,
   type Decimal,
   type Fill,
   type FillResult,
   fill,
-  fillConflicts,
   type HealthStatus,
   healthStatus,
   type Interval,
@@ -37,6 +35,7 @@ import {
   assertOpen,
   barsInRange,
   barsWithAggregation,
+  bookedFillResult,
   compareStrings,
   type StoreSymbols,
   selectLedger,
@@ -228,17 +227,8 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
     this.#checkOpen();
     return this.#fillLanes.run(v.symbol, async () => {
       const booked = await this.#entryOfFill(v.fillId);
-      if (booked !== null) {
-        const fields = fillConflicts(v, booked);
-        const current = await this.fetchPosition(booked.symbol);
-        if (fields.length > 0 || current === null) {
-          throw new ConflictError(
-            `${this.name}: fill ${v.fillId} is booked with a different ${fields.join(", ") || "symbol"}`,
-            { key: v.fillId, fields, source: this.name },
-          );
-        }
-        return Object.freeze({ position: current, entry: booked, duplicate: true });
-      }
+      if (booked !== null)
+        return bookedFillResult(v, booked, await this.fetchPosition(booked.symbol), this.name);
       const next = applyFillToPosition(await this.fetchPosition(v.symbol), v, new Date(this.#clock.now()));
       await this.#writers.ledger.push(ledgerEntryFromFill(v));
       await this.#writers.positions.push({ kind: "put", position: next });

@@ -45,6 +45,7 @@ import { type ReadRunner, ReplicaSet } from "./replicas.js";
 import {
   type BarRow,
   type LedgerRow,
+  ledgerParams,
   type PositionRow,
   type TickRow,
   toBar,
@@ -221,28 +222,13 @@ export class TimescaleAdapter implements DataSourceAdapter {
   async appendLedger(entry: LedgerEntry): Promise<boolean> {
     const e = ledgerEntry({ ...(entry as LedgerEntry), id: null });
     const [text, extra] = this.#outbox.wrap(this.#sql.appendLedger, 12, { kind: "ledger", entry: e });
-    await this.#db
-      .query("appendLedger", text, [
-        e.timestamp,
-        e.symbol,
-        e.side,
-        e.qty.toFixed(),
-        e.price.toFixed(),
-        e.amount.toFixed(),
-        e.fee.toFixed(),
-        e.strategyTag,
-        e.orderId,
-        e.broker,
-        e.fillId,
-        ...extra,
-      ])
-      .catch((error: unknown) => {
-        if (!isFillIdTaken(error)) throw error;
-        throw new ConflictError(`${this.name}: fillId ${e.fillId} is already in the ledger`, {
-          key: e.fillId ?? "",
-          source: this.name,
-        });
+    await this.#db.query("appendLedger", text, [...ledgerParams(e), ...extra]).catch((error: unknown) => {
+      if (!isFillIdTaken(error)) throw error;
+      throw new ConflictError(`${this.name}: fillId ${e.fillId} is already in the ledger`, {
+        key: e.fillId ?? "",
+        source: this.name,
       });
+    });
     return true;
   }
 

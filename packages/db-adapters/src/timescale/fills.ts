@@ -1,6 +1,5 @@
 import {
   applyFillToPosition,
-  ConflictError,
   DataSourceError,
   type Fill,
   type FillResult,
@@ -13,8 +12,9 @@ import {
   withLedgerId,
 } from "@qts/contracts";
 import type pg from "pg";
+import { bookedFillResult } from "../common/index.js";
 import { encodeOp } from "../replication/outbox-codec.js";
-import { type LedgerRow, type PositionRow, toLedgerEntry, toPosition } from "./rows.js";
+import { type LedgerRow, ledgerParams, type PositionRow, toLedgerEntry, toPosition } from "./rows.js";
 import type { PgRunner } from "./runner.js";
 import { FILL_ID_INDEX, POSITION_COLUMNS, type Statements } from "./sql.js";
 
@@ -141,8 +141,8 @@ export class FillBooker {
   }
 
   #duplicate(f: Fill, stored: LedgerEntry, position: Position | null): FillResult {
-    const fields = fillConflicts(f, stored);
-    if (fields.length === 0 && position === null) {
+    // The fill's own symbol has no position although its fill is booked: the store is damaged, not a conflict.
+    if (position === null && fillConflicts(f, stored).length === 0) {
       throw new DataSourceError(
         `${this.#source}: fill ${f.fillId} is booked but position ${f.symbol} is missing`,
         {
@@ -150,13 +150,7 @@ export class FillBooker {
         },
       );
     }
-    if (fields.length > 0 || position === null) {
-      throw new ConflictError(
-        `${this.#source}: fill ${f.fillId} is booked with a different ${fields.join(", ") || "symbol"}`,
-        { key: f.fillId, fields, source: this.#source },
-      );
-    }
-    return Object.freeze({ position, entry: stored, duplicate: true });
+    return bookedFillResult(f, stored, position, this.#source);
   }
 
   /** One statement: compare-and-set of the position + the ledger entry. Null when the position moved. */
@@ -180,16 +174,7 @@ export class FillBooker {
         (prev?.qty ?? 0).toFixed(),
         (prev?.avgPrice ?? 0).toFixed(),
         (prev?.realizedPnl ?? 0).toFixed(),
-        e.timestamp,
-        e.side,
-        e.qty.toFixed(),
-        e.price.toFixed(),
-        e.amount.toFixed(),
-        e.fee.toFixed(),
-        e.strategyTag,
-        e.orderId,
-        e.broker,
-        e.fillId,
+        ...ledgerParams(e),
         ...outbox,
       ]);
     } catch (error) {

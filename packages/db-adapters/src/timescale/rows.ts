@@ -91,6 +91,21 @@ export const toLedgerEntry = (r: LedgerRow): LedgerEntry =>
     fillId: r.fill_id,
   });
 
+/** A ledger entry as insert parameters, in `LEDGER_INSERT_COLUMNS` order (decimals as plain strings). */
+export const ledgerParams = (e: LedgerEntry): unknown[] => [
+  e.timestamp,
+  e.symbol,
+  e.side,
+  e.qty.toFixed(),
+  e.price.toFixed(),
+  e.amount.toFixed(),
+  e.fee.toFixed(),
+  e.strategyTag,
+  e.orderId,
+  e.broker,
+  e.fillId,
+];
+
 /** `volume` may be a NUMERIC string when it is a `sum()`. */
 export const toBar = (r: BarRow): OHLCV =>
   ohlcv({

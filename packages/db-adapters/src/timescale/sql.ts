@@ -19,8 +19,10 @@ export function caggName(interval: RollupInterval): string {
 
 export const POSITION_COLUMNS =
   "symbol, qty, avg_price, market, exposure_value, exposure_pct, unrealized_pnl, updated_at, realized_pnl, version";
-export const LEDGER_COLUMNS =
-  "id, ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker, fill_id";
+/** The columns a ledger insert writes, in the order of `ledgerParams` (rows.ts). */
+export const LEDGER_INSERT_COLUMNS =
+  "ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker, fill_id";
+export const LEDGER_COLUMNS = `id, ${LEDGER_INSERT_COLUMNS}`;
 /** Name of the unique index on `ledger.fill_id` (a violation of it means "this fillId is booked"). */
 export const FILL_ID_INDEX = "ledger_fill_id_key";
 export const TICK_COLUMNS = "time, symbol, price, volume, bid, ask, source";
@@ -49,7 +51,7 @@ export function statements(schema: string) {
         exposure_value = EXCLUDED.exposure_value, exposure_pct = EXCLUDED.exposure_pct,
         unrealized_pnl = EXCLUDED.unrealized_pnl, updated_at = EXCLUDED.updated_at,
         realized_pnl = EXCLUDED.realized_pnl, version = EXCLUDED.version`,
-    appendLedger: `INSERT INTO ${s}.ledger (ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker, fill_id)
+    appendLedger: `INSERT INTO ${s}.ledger (${LEDGER_INSERT_COLUMNS})
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
     /** applyFill, read: the position of `$1` (p_* columns, all NULL when none) and the entry booked as `$2`. */
     fillRead: `SELECT ${POSITION_COLUMNS.split(", ")
@@ -63,8 +65,9 @@ export function statements(schema: string) {
     /**
      * applyFill, write: moves the position to `$2..$6` only if it still is exactly what the new one was
      * computed from (`$7` = it existed; version, qty, avgPrice and realizedPnl `$8..$11`), and in the same
-     * statement appends the ledger entry (`$12..$21`). Nothing returned = the position moved meanwhile and
-     * nothing was written; a unique violation of the fill_id index = the fill is booked (nothing written).
+     * statement appends the ledger entry (`$12..$22`, as `ledgerParams`). Nothing returned = the position moved
+     * meanwhile and nothing was written; a unique violation of the fill_id index = the fill is booked (nothing
+     * written).
      */
     fillWrite: `WITH pos AS (
         INSERT INTO ${s}.positions (symbol, qty, avg_price, realized_pnl, version, updated_at)
@@ -75,9 +78,9 @@ export function statements(schema: string) {
           AND positions.avg_price = $10::numeric AND positions.realized_pnl = $11::numeric
         RETURNING ${POSITION_COLUMNS}
       ), entry AS (
-        INSERT INTO ${s}.ledger (ts, symbol, side, qty, price, amount, fee, strategy_tag, order_id, broker, fill_id)
-        SELECT $12::timestamptz, pos.symbol, $13::text, $14::numeric, $15::numeric, $16::numeric, $17::numeric,
-          $18::text, $19::text, $20::text, $21::text FROM pos
+        INSERT INTO ${s}.ledger (${LEDGER_INSERT_COLUMNS})
+        SELECT $12::timestamptz, $13::text, $14::text, $15::numeric, $16::numeric, $17::numeric, $18::numeric,
+          $19::text, $20::text, $21::text, $22::text FROM pos
         RETURNING id
       ) SELECT entry.id AS entry_id, pos.* FROM entry, pos`,
 
@@ -158,10 +161,10 @@ export function statements(schema: string) {
   };
   return {
     ...st,
-    /** `fillWrite` that also records the booked fill (`$22` payload) in the outbox when the entry was written. */
+    /** `fillWrite` that also records the booked fill (`$23` payload) in the outbox when the entry was written. */
     fillWriteOutbox: st.fillWrite.replace(
       ") SELECT entry.id AS entry_id",
-      `), qts_outbox AS (INSERT INTO ${s}.outbox (kind, payload) SELECT 'fill', $22::jsonb FROM entry) SELECT entry.id AS entry_id`,
+      `), qts_outbox AS (INSERT INTO ${s}.outbox (kind, payload) SELECT 'fill', $23::jsonb FROM entry) SELECT entry.id AS entry_id`,
     ),
   };
 }
