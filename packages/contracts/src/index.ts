@@ -124,13 +124,20 @@ export {
 } from "./errors.js";
 export { createEvent, type EventSink, EventType, PRIORITY_ORDER, Priority, type QtsEvent } from "./events.js";
 export {
+  type BatchCacheClient,
   CACHE_VERSION_FIELD,
   type CacheClient,
   type CacheHash,
   type DataSourceAdapter,
+  type HashWithTtl,
+  isBatchCacheClient,
   isNamespacedCacheClient,
+  isTtlReadingCacheClient,
+  isVersionedBatchCacheClient,
   isVersionedCacheClient,
   type NamespacedCacheClient,
+  type TtlReadingCacheClient,
+  type VersionedBatchCacheClient,
   type VersionedCacheClient,
 } from "./interfaces.js";
 export {
