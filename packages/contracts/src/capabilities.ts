@@ -125,32 +125,30 @@ export interface OutboxStats {
   readonly oldestAgeMs: number;
 }
 
+/** What a relay pass delivered: the ids of the rows the secondary now has (deleted), and the first failure. */
+export interface OutboxDelivery {
+  readonly delivered: readonly string[];
+  /** Thrown by `relayOutbox` after the delivered rows are deleted (undefined: none). */
+  readonly failure?: unknown;
+}
+
 /**
  * A store that can record, in the same transaction as each of its writes, an outbox row describing it
  * (`TimescaleAdapter`), so a replica fed from the outbox survives a crash of the writer (transactional outbox).
  */
-/** How one relay pass hands rows to `deliver`. */
-export interface OutboxRelayOptions {
-  /**
-   * Rows with different keys are delivered concurrently, rows with one key one after another in id order (a key
-   * whose row failed delivers nothing after it in this pass). Without it every row shares one key: one at a time.
-   */
-  readonly keyOf?: ((row: OutboxRow) => string) | undefined;
-}
-
 export interface OutboxStore {
   /** Turns the outbox on: from now on every write also inserts its outbox row, atomically with the write. */
   enableOutbox(): void;
   readonly outboxEnabled: boolean;
   /**
-   * Hands the oldest rows (at most `limit`, in id order) to `deliver` one by one while holding the store's relay
-   * lock (one relay at a time across processes); deletes the rows delivered, also when `deliver` throws (then
-   * rethrows). Resolves with the number delivered, or `null` when another relay holds the lock.
+   * Hands the oldest rows (at most `limit`, in id order) to `deliver` at once while holding the store's relay
+   * lock (one relay at a time across processes); deletes the rows `deliver` reports delivered, then throws its
+   * `failure` if any (a `deliver` that throws delivered nothing). Resolves with the number delivered, or
+   * `null` when another relay holds the lock.
    */
   relayOutbox(
     limit: number,
-    deliver: (row: OutboxRow) => Promise<void>,
-    options?: OutboxRelayOptions,
+    deliver: (rows: readonly OutboxRow[]) => Promise<OutboxDelivery>,
   ): Promise<number | null>;
   /** Deletes waiting rows of the given kinds (e.g. after a repair made them redundant). */
   discardOutbox(kinds: readonly string[]): Promise<number>;

@@ -44,7 +44,7 @@ export {
   isReplicatedStore,
   isSymbolLister,
   type Migratable,
-  type OutboxRelayOptions,
+  type OutboxDelivery,
   type OutboxRow,
   type OutboxStats,
   type OutboxStore,

@@ -10,16 +10,15 @@ const MAX_TICK_BATCH = 5000;
  * (upserts); all tick writes; identical ledger entries (each checks how many of its kind already landed, a
  * multiset two copies checking at once would both get wrong). Different lanes are delivered at once, so a
  * secondary that batches (Sheets: one request per tab per flush) gets a whole pass in a few requests.
- * `fillSymbol` names the symbol of a fill op that carries no fill (relayed from an outbox).
  */
-export function laneOf(op: SecondaryOp, fillSymbol = ""): string {
+export function laneOf(op: SecondaryOp): string {
   switch (op.kind) {
     case "position":
       return `symbol:${op.symbol}`;
     case "putPosition":
       return `symbol:${op.position.symbol}`;
     case "fill":
-      return `symbol:${op.fill?.symbol ?? fillSymbol}`;
+      return `symbol:${op.fill?.symbol ?? op.symbol ?? ""}`;
     case "ledger":
       return `ledger:${ledgerKey(op.entry)}`;
     case "ohlcv":

@@ -1,8 +1,8 @@
-import type { DataSourceAdapter, OutboxRow, OutboxStore } from "@qts/contracts";
+import type { DataSourceAdapter, OutboxDelivery, OutboxRow, OutboxStore } from "@qts/contracts";
 import { decodeOp } from "../replication/outbox-codec.js";
 import { ChannelBase, type ChannelOptions, type SecondaryChannel } from "./channel.js";
-import { laneOf } from "./lanes.js";
-import { applyOp, isPermanent, type SecondaryOp } from "./secondary-queue.js";
+import { deliverPass } from "./lanes.js";
+import { isPermanent, type QueuedOp, type SecondaryOp } from "./secondary-queue.js";
 
 /** Outbox rows delivered per relay pass (one primary transaction). */
 const RELAY_BATCH = 100;
@@ -10,14 +10,15 @@ const RELAY_BATCH = 100;
 /**
  * The secondary channel of a `HybridAdapter` whose primary keeps a transactional outbox: the primary writes
  * each secondary write as an outbox row in the same transaction as the write, so a crash loses nothing; this
- * relay delivers the rows in id order (`relayOutbox`: one relay per store at a time, across processes) and
- * deletes each once the secondary has it. Starting a relay delivers what an earlier process left.
+ * relay delivers the rows (`relayOutbox`: one relay per store at a time, across processes) in passes of 100
+ * through the same lanes as the in-memory pipeline (`deliverPass`: one symbol's writes in id order, lanes at
+ * once) and deletes each once the secondary has it. Starting a relay delivers what an earlier process left.
  *
  * Delivery is idempotent, because a row may have reached the secondary before a crash prevented its deletion:
  * a fill is matched by its fillId, a ledger entry or tick by content (applied only while the secondary holds
  * fewer identical records than the primary), positions and bars are overwrites. A row the secondary can never
  * accept (`ValidationError`) is dropped and `needsRepair` set; any other failure keeps it (and every later
- * row) and retries with the shared `Backoff`.
+ * row of its lane) and retries with the shared `Backoff`.
  */
 export class OutboxRelay extends ChannelBase implements SecondaryChannel {
   readonly #primary: DataSourceAdapter & OutboxStore;
@@ -66,9 +67,7 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
   protected async pump(): Promise<void> {
     while (!this.stopped && !this.paused) {
       try {
-        const delivered = await this.#primary.relayOutbox(RELAY_BATCH, (row) => this.#deliver(row), {
-          keyOf: rowLane,
-        });
+        const delivered = await this.#primary.relayOutbox(RELAY_BATCH, (rows) => this.#deliver(rows));
         this.#depth = (await this.#primary.outboxStats()).depth;
         if (delivered === null) {
           // Another process is relaying this outbox: look again later (it may stop, or crash).
@@ -83,26 +82,33 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
     }
   }
 
-  async #deliver(row: OutboxRow): Promise<void> {
-    try {
-      const op = decodeOp(row.kind, row.payload);
-      // Always check what already landed: a crashed relay (this process's predecessor or another one) may
-      // have delivered the row without deleting it.
-      await applyOp(op, this.#primary, this.#secondary, true);
-    } catch (error) {
-      if (!isPermanent(error)) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      this.dropWrite(`secondary rejected a ${row.kind} write (outbox row ${row.id}): ${message}`);
+  /**
+   * One pass of rows through the lanes of the in-memory pipeline (`deliverPass`). Every row is treated as a
+   * retry: a crashed relay (this process's predecessor or another one) may have delivered it without deleting
+   * it, so ledger and tick writes check what already landed. A row the secondary never accepts (or that does not
+   * decode) is dropped, and `needsRepair` set.
+   */
+  async #deliver(rows: readonly OutboxRow[]): Promise<OutboxDelivery> {
+    const ids = new Map<QueuedOp, string>();
+    const delivered: string[] = [];
+    for (const row of rows) {
+      try {
+        ids.set({ op: decodeOp(row.kind, row.payload), attempts: 1 }, row.id);
+      } catch (error) {
+        if (!isPermanent(error)) throw error;
+        this.#reject(row, error);
+        delivered.push(row.id);
+      }
     }
+    const outcome = await deliverPass([...ids.keys()], this.#primary, this.#secondary, true);
+    for (const { item, error } of outcome.rejected)
+      this.#reject({ kind: item.op.kind, id: ids.get(item) }, error);
+    for (const item of outcome.finished) delivered.push(ids.get(item) as string);
+    return { delivered, failure: outcome.failed ? outcome.failure : undefined };
   }
-}
 
-/** The lane of an outbox row (`laneOf`); a relayed fill carries the primary's booked result, not the fill. */
-function rowLane(row: OutboxRow): string {
-  const op = decodeOp(row.kind, row.payload);
-  if (op.kind !== "fill") return laneOf(op);
-  const p = (typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload) as {
-    entry?: { symbol?: string };
-  };
-  return laneOf(op, p.entry?.symbol ?? "");
+  #reject(row: { readonly kind: string; readonly id: string | undefined }, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.dropWrite(`secondary rejected a ${row.kind} write (outbox row ${row.id}): ${message}`);
+  }
 }

@@ -23,7 +23,13 @@ export type SecondaryOp =
    * A fill: mirrored from the primary's result (null when the primary rejected it), idempotent by fillId.
    * `fill` is absent when the op comes from a store's outbox (the booked result carries the fillId).
    */
-  | { readonly kind: "fill"; readonly fill?: Fill | undefined; readonly booked: Promise<FillResult | null> }
+  | {
+      readonly kind: "fill";
+      readonly fill?: Fill | undefined;
+      /** The fill's symbol when `fill` is absent (known from the booked result). */
+      readonly symbol?: string | undefined;
+      readonly booked: Promise<FillResult | null>;
+    }
   | { readonly kind: "ohlcv"; readonly bars: readonly OHLCV[]; readonly interval: Interval }
   | { readonly kind: "ticks"; readonly ticks: readonly TickData[] };
 

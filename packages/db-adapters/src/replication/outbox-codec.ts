@@ -64,7 +64,7 @@ export function decodeOp(kind: string, payload: unknown): SecondaryOp {
         position: position(p.position as never),
         duplicate: false,
       });
-      return { kind, booked: Promise.resolve(booked) };
+      return { kind, symbol: booked.entry.symbol, booked: Promise.resolve(booked) };
     }
     case "ohlcv":
       return {

@@ -15,7 +15,7 @@ import {
   ledgerEntry,
   normalizeLedgerQuery,
   type OHLCV,
-  type OutboxRelayOptions,
+  type OutboxDelivery,
   type OutboxRow,
   type OutboxStats,
   ohlcv,
@@ -120,13 +120,12 @@ export class TimescaleAdapter implements DataSourceAdapter {
     this.#outbox.enabled = true;
   }
 
-  /** Delivers the oldest outbox rows in order under the relay lock (see `OutboxTable.relay`). */
+  /** Hands the oldest outbox rows to `deliver` under the relay lock (see `OutboxTable.relay`). */
   relayOutbox(
     limit: number,
-    deliver: (row: OutboxRow) => Promise<void>,
-    options?: OutboxRelayOptions,
+    deliver: (rows: readonly OutboxRow[]) => Promise<OutboxDelivery>,
   ): Promise<number | null> {
-    return this.#outbox.relay(limit, deliver, options);
+    return this.#outbox.relay(limit, deliver);
   }
 
   discardOutbox(kinds: readonly string[]): Promise<number> {

@@ -1,4 +1,4 @@
-import { KeyedSerializer, type OutboxRelayOptions, type OutboxRow, type OutboxStats } from "@qts/contracts";
+import type { OutboxDelivery, OutboxRow, OutboxStats } from "@qts/contracts";
 import { encodeOp } from "../replication/outbox-codec.js";
 import type { Ingest } from "./ingest.js";
 import type { PgRunner } from "./runner.js";
@@ -17,9 +17,9 @@ type Op = Parameters<typeof encodeOp>[0];
  * The adapter's transactional outbox. Write side: while `enabled`, each single-statement write carries its
  * outbox row in the same statement (`wrap`), each bulk write inserts it in its transaction (`insertIn`).
  * Relay side: a relay pass runs in one transaction holding a transaction-level advisory lock (one relay per schema at a
- * time, across processes, PgBouncer-safe): it reads the oldest rows, delivers them (in id order within each
- * `keyOf` lane, lanes at once) and deletes the ones delivered before it commits. A crash between delivery and commit replays those rows: delivery must be
- * idempotent.
+ * time, across processes, PgBouncer-safe): it reads the oldest rows, hands them to the deliverer at once (the
+ * Hybrid's `OutboxRelay` delivers them in its lanes) and deletes the ones delivered before it commits. A crash
+ * between delivery and commit replays those rows: delivery must be idempotent.
  */
 export class OutboxTable {
   readonly #db: PgRunner;
@@ -66,16 +66,14 @@ export class OutboxTable {
 
   async relay(
     limit: number,
-    deliver: (row: OutboxRow) => Promise<void>,
-    options: OutboxRelayOptions = {},
+    deliver: (rows: readonly OutboxRow[]) => Promise<OutboxDelivery>,
   ): Promise<number | null> {
     // A delivery failure (the secondary's error, typed as it was thrown) is rethrown after the acks commit.
     const pass = await this.#db.withClient("relayOutbox", async (client) => {
       const q = <R>(text: string, values: unknown[]) =>
         client.query({ text, values }).then((r) => r.rows as R[]);
       await client.query("BEGIN");
-      const delivered: string[] = [];
-      let failure: unknown = null;
+      let outcome: OutboxDelivery;
       try {
         const [lock] = await q<{ locked: boolean }>(this.#sql.outboxLock, [this.#lockKey]);
         if (!lock?.locked) {
@@ -85,45 +83,18 @@ export class OutboxTable {
         const rows = (await q<RawRow>(this.#sql.outboxRead, [limit])).map((r) =>
           Object.freeze({ id: r.id, kind: r.kind, payload: r.payload, createdAt: r.created_at }),
         );
-        // One key's rows in id order; different keys at once (a secondary that batches, such as Sheets, then
-        // gets many writes per request). After a failure a key delivers nothing more in this pass.
-        const keyOf = options.keyOf ?? (() => "");
-        const lanes = new KeyedSerializer();
-        const failedKeys = new Set<string>();
-        const failures = new Map<string, unknown>();
-        await Promise.all(
-          rows.map((row) => {
-            const key = keyOf(row);
-            return lanes.run(key, async () => {
-              if (failedKeys.has(key)) return;
-              try {
-                await deliver(row);
-                delivered.push(row.id);
-              } catch (error) {
-                failedKeys.add(key);
-                failures.set(row.id, error);
-              }
-            });
-          }),
-        );
-        // The first failure in id order is the one reported.
-        for (const row of rows) {
-          if (failures.has(row.id)) {
-            failure = failures.get(row.id);
-            break;
-          }
-        }
-        if (delivered.length > 0) await q(this.#sql.outboxAck, [delivered]);
+        outcome = await deliver(rows).catch((failure: unknown) => ({ delivered: [], failure }));
+        if (outcome.delivered.length > 0) await q(this.#sql.outboxAck, [outcome.delivered]);
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       }
-      return { delivered: delivered.length, failure };
+      return outcome;
     });
     if (pass === null) return null;
-    if (pass.failure !== null && pass.failure !== undefined) throw pass.failure;
-    return pass.delivered;
+    if (pass.failure !== undefined) throw pass.failure;
+    return pass.delivered.length;
   }
 
   async discard(kinds: readonly string[]): Promise<number> {
