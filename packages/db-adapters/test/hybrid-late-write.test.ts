@@ -1,8 +1,8 @@
-import { type DataSourceAdapter, ledgerEntry, MAX_LEDGER_LIMIT } from "@qts/contracts";
+import { type DataSourceAdapter, MAX_LEDGER_LIMIT } from "@qts/contracts";
 import type { SheetsEmulator } from "@qts/testkit";
 import { afterEach, expect, it } from "vitest";
 import { HybridAdapter, InMemoryAdapter, syncDataSources } from "../src/index.js";
-import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
+import { sheetsAdapter, startEmulator, testEntry } from "./sheets-helpers.js";
 import { describePg, migratedAdapter, pgUrlOrNull } from "./timescale-helpers.js";
 
 // Issue 15: a Sheets append that Google applies after the client gave up (the emulator holds it past the
@@ -14,17 +14,7 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c().catch(() => undefined);
 });
 
-const T = Date.UTC(2024, 0, 2, 9, 30);
-const entry = (i: number) =>
-  ledgerEntry({
-    timestamp: T + i,
-    symbol: i % 2 === 0 ? "AAPL" : "MSFT",
-    side: "BUY",
-    qty: "1",
-    price: "10.5",
-    amount: "10.5",
-    orderId: `late-${i}`,
-  });
+const entry = (i: number) => testEntry(i, "late");
 
 /** 7 appends through the Hybrid, the spreadsheet holding two of them past the client's 300 ms timeout. */
 async function sevenAppendsWithLateWrites(primary: DataSourceAdapter): Promise<void> {

@@ -1,3 +1,4 @@
+import { ledgerEntry } from "@qts/contracts";
 import { type SheetsEmulator, startSheetsEmulator } from "@qts/testkit";
 import { OAuth2Client } from "google-auth-library";
 import { expect } from "vitest";
@@ -44,4 +45,32 @@ export function sheetsAdapter(
     rootUrl,
     retry: { baseDelayMs: 5, maxDelayMs: 100, deadlineMs: 10_000, ...options.retry },
   });
+}
+
+/** Ledger entry `i` of a test (AAPL for even i, MSFT for odd), order id `${prefix}-${i}`. */
+export function testEntry(i: number, prefix = "ord") {
+  return ledgerEntry({
+    timestamp: Date.UTC(2024, 0, 2, 9, 30) + i,
+    symbol: i % 2 === 0 ? "AAPL" : "MSFT",
+    side: "BUY",
+    qty: "1",
+    price: "10.5",
+    amount: "10.5",
+    orderId: `${prefix}-${i}`,
+  });
+}
+
+/** The times of the write requests the emulator admitted (every method but GET, 429s left out). */
+export function admittedWrites(emu: SheetsEmulator): number[] {
+  return emu.requestLog.filter((e) => e.httpMethod !== "GET" && e.status !== 429).map((e) => e.at);
+}
+
+/** The most requests among `times` within any `windowMs` (what a per-minute quota counts). */
+export function maxInWindow(times: readonly number[], windowMs: number): number {
+  let best = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while ((times[i] ?? 0) - (times[j] ?? 0) >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
 }

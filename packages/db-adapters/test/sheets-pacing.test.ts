@@ -1,8 +1,8 @@
-import { DataSourceError, ledgerEntry, ValidationError } from "@qts/contracts";
+import { DataSourceError, ValidationError } from "@qts/contracts";
 import type { SheetsEmulator } from "@qts/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { GoogleSheetsAdapter } from "../src/index.js";
-import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
+import { admittedWrites, maxInWindow, sheetsAdapter, startEmulator, testEntry } from "./sheets-helpers.js";
 
 const open: { emu: SheetsEmulator; adapters: GoogleSheetsAdapter[] }[] = [];
 afterEach(async () => {
@@ -22,30 +22,9 @@ async function setup(
   return { emu, a, id: a.spreadsheetId };
 }
 
-const T = Date.UTC(2024, 0, 2, 9, 30);
-const entry = (i: number) =>
-  ledgerEntry({
-    timestamp: T + i,
-    symbol: i % 2 === 0 ? "AAPL" : "MSFT",
-    side: "BUY",
-    qty: "1",
-    price: "10.5",
-    amount: "10.5",
-    orderId: `ord-${i}`,
-  });
+const entry = (i: number) => testEntry(i);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const writes = (emu: SheetsEmulator) =>
-  emu.requestLog.filter((e) => e.httpMethod !== "GET" && e.status !== 429).map((e) => e.at);
-
-/** The most write requests that arrived within any `windowMs`. */
-function maxInWindow(times: readonly number[], windowMs: number): number {
-  let best = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while ((times[i] ?? 0) - (times[j] ?? 0) >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
+const writes = admittedWrites;
 
 describe("GoogleSheetsAdapter write coalescing and quota pacing", () => {
   it("600 ledger appends at 50/s, 150 ms latency, 60 writes/min: none dropped, within quota, each row once", async () => {
