@@ -1,6 +1,6 @@
 import type { DataSourceAdapter } from "@qts/contracts";
 import { ChannelBase, type ChannelOptions, type SecondaryChannel } from "./channel.js";
-import { deliverPass } from "./lanes.js";
+import { deliverPass, type PassOutcome } from "./lanes.js";
 import type { QueuedOp, SecondaryOp } from "./secondary-queue.js";
 
 /** Most queued writes delivered in one pass. */
@@ -65,7 +65,15 @@ export class SecondaryPipeline extends ChannelBase implements SecondaryChannel {
   protected async pump(): Promise<void> {
     while (this.#queue.length > 0 && !this.stopped && !this.paused) {
       const pass = this.#queue.slice(0, PASS_SIZE);
-      const outcome = await deliverPass(pass, this.primary, this.secondary, this.#unsure);
+      let outcome: PassOutcome;
+      try {
+        outcome = await deliverPass(pass, this.primary, this.secondary, this.#unsure);
+      } catch (error) {
+        // Not a write's failure (those are in the outcome): nothing is known to have landed; retry the pass.
+        this.#unsure = true;
+        await this.retryLater(error);
+        continue;
+      }
       if (outcome.finished.size > 0) this.#queue = this.#queue.filter((q) => !outcome.finished.has(q));
       for (const { item, error } of outcome.rejected) {
         const message = error instanceof Error ? error.message : String(error);
