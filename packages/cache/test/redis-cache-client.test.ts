@@ -320,6 +320,11 @@ describe("RedisCacheClient on a single Redis", () => {
       ValidationError,
     );
     expect(() => new RedisCacheClient({ namespace: 5 as unknown as string })).toThrow(ValidationError);
+    expect(() => new RedisCacheClient({ setStrategy: "lua" as never })).toThrow(/setStrategy/);
+    expect(() => new RedisCacheClient({ reconnectMaxDelayMs: 0 })).toThrow(/reconnectMaxDelayMs/);
+    expect(() => new RedisCacheClient({ enableAutoPipelining: "yes" as never })).toThrow(
+      /enableAutoPipelining/,
+    );
   });
 
   it("close leaves the connection ended", async () => {

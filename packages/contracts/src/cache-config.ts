@@ -1,5 +1,6 @@
+import { envInteger, type IntRule, intRangeReason } from "./config-rules.js";
 import { urlUserInfoProblem } from "./dsn.js";
-import { ConfigError, type ConfigIssue } from "./errors.js";
+import { IssueCollector, opt } from "./options.js";
 import { freezeRedacted, redactUrl } from "./redact.js";
 
 /** How to reach Redis and how the cache layer protects itself. */
@@ -38,7 +39,6 @@ function redactCacheConfig(c: CacheConfig): Record<string, unknown> {
   return { ...c, password: c.password ? "***" : "" };
 }
 
-type IntRule = { min: number; max: number };
 const INT_FIELDS: Record<string, IntRule> = {
   port: { min: 1, max: 65_535 },
   db: { min: 0, max: 10_000 },
@@ -52,53 +52,63 @@ const INT_FIELDS: Record<string, IntRule> = {
 /** Where a field's value came from, so an issue names the variable the user must fix. */
 type Origin = { variable: string; value: string };
 
-function checkCacheConfig(c: CacheConfig, issues: ConfigIssue[], origins: Record<string, Origin> = {}): void {
-  const report = (field: string, value: string, reason: string) => {
-    const origin = origins[field];
-    if (origin === undefined) issues.push({ variable: field, value, reason });
-    else if (origin.value === "") issues.push({ variable: origin.variable, value, reason });
-    else issues.push({ variable: origin.variable, value: origin.value, reason: `${field} ${reason}` });
-  };
+/**
+ * Checks every field with the shared `opt` validators and records what fails, under the variable the value came
+ * from: a field from `QTS_REDIS_URL` names the URL (redacted) and says which field in the reason.
+ */
+function checkCacheConfig(
+  c: CacheConfig,
+  issues: IssueCollector,
+  origins: Record<string, Origin> = {},
+): void {
+  const fields = new IssueCollector();
+  const given = c as unknown as Record<string, unknown>;
+  const defaults = DEFAULT_CACHE_CONFIG as unknown as Record<string, number>;
   for (const [field, rule] of Object.entries(INT_FIELDS)) {
-    const v = (c as unknown as Record<string, unknown>)[field];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < rule.min || v > rule.max) {
-      report(field, String(v), `must be an integer between ${rule.min} and ${rule.max}`);
-    }
+    const def = defaults[field] as number;
+    fields.check(() => opt.int(given[field], field, def, rule.min, rule.max), def, {
+      reason: intRangeReason(rule),
+    });
   }
-  if (typeof c.host !== "string" || c.host.trim() === "") {
-    report("host", String(c.host), "must be a non-empty host name");
+  if (typeof c.host !== "string" || c.host.trim() === "")
+    fields.add("host", c.host, "must be a non-empty host name");
+  fields.opt.str(c.username, "username", "", true);
+  fields.check(() => opt.str(c.password, "password", "", true), "", { value: "[redacted]" });
+  fields.opt.bool(c.tls, "tls", false);
+  for (const { variable: field, value, reason } of fields.issues) {
+    const origin = origins[field];
+    if (origin === undefined) issues.add(field, value, reason);
+    else if (origin.value === "") issues.add(origin.variable, value, reason);
+    else issues.add(origin.variable, origin.value, `${field} ${reason}`);
   }
-  if (typeof c.username !== "string") report("username", String(c.username), "must be a string");
-  if (typeof c.password !== "string") report("password", "[redacted]", "must be a string");
-  if (typeof c.tls !== "boolean") report("tls", String(c.tls), "must be true or false");
 }
 
 /** Builds a validated cache config from defaults and the given fields; throws `ConfigError` listing every problem. */
 export function cacheConfig(partial: Loose<CacheConfig> = {}): CacheConfig {
   const merged: CacheConfig = { ...DEFAULT_CACHE_CONFIG, ...stripUndefined(partial) };
-  const issues: ConfigIssue[] = [];
+  const issues = new IssueCollector();
   checkCacheConfig(merged, issues);
-  if (issues.length > 0) throw new ConfigError(issues);
+  issues.throwIfAny();
   return freezeRedacted(merged, redactCacheConfig);
 }
 
-function parseRedisUrl(url: string, variable: string, issues: ConfigIssue[]): Partial<CacheConfig> {
+function parseRedisUrl(url: string, variable: string, issues: IssueCollector): Partial<CacheConfig> {
   const text = String(url);
   const shown = redactUrl(text);
   const ambiguous = /^rediss?:\/\//i.test(text) ? urlUserInfoProblem(text) : null;
   if (ambiguous !== null) {
-    issues.push({ variable, value: shown, reason: ambiguous });
+    issues.add(variable, shown, ambiguous);
     return {};
   }
   let u: URL;
   try {
     u = new URL(text);
   } catch {
-    issues.push({ variable, value: shown, reason: "must be a redis:// or rediss:// URL" });
+    issues.add(variable, shown, "must be a redis:// or rediss:// URL");
     return {};
   }
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
-    issues.push({ variable, value: shown, reason: "must be a redis:// or rediss:// URL" });
+    issues.add(variable, shown, "must be a redis:// or rediss:// URL");
     return {};
   }
   const out: { -readonly [K in keyof CacheConfig]?: CacheConfig[K] } = { tls: u.protocol === "rediss:" };
@@ -108,11 +118,11 @@ function parseRedisUrl(url: string, variable: string, issues: ConfigIssue[]): Pa
     if (u.username) out.username = decodeURIComponent(u.username);
     if (u.password) out.password = decodeURIComponent(u.password);
   } catch {
-    issues.push({ variable, value: shown, reason: "user name or password is not valid percent-encoding" });
+    issues.add(variable, shown, "user name or password is not valid percent-encoding");
   }
   const dbPath = u.pathname.replace(/^\//, "");
   if (dbPath !== "") {
-    if (!/^\d+$/.test(dbPath)) issues.push({ variable, value: shown, reason: "database must be a number" });
+    if (!/^\d+$/.test(dbPath)) issues.add(variable, shown, "database must be a number");
     else out.db = Number(dbPath);
   }
   return out;
@@ -120,9 +130,9 @@ function parseRedisUrl(url: string, variable: string, issues: ConfigIssue[]): Pa
 
 /** `redis://[user:password@]host[:port][/db]` (or `rediss://` for TLS) plus optional overrides. */
 export function cacheConfigFromUrl(url: string, overrides: Loose<CacheConfig> = {}): CacheConfig {
-  const issues: ConfigIssue[] = [];
+  const issues = new IssueCollector();
   const fromUrl = parseRedisUrl(url, "url", issues);
-  if (issues.length > 0) throw new ConfigError(issues);
+  issues.throwIfAny();
   return cacheConfig({ ...fromUrl, ...stripUndefined(overrides) });
 }
 
@@ -145,7 +155,7 @@ const ENV_INT: Record<string, keyof CacheConfig> = {
 export function cacheConfigFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): CacheConfig {
-  const issues: ConfigIssue[] = [];
+  const issues = new IssueCollector();
   const out: { -readonly [K in keyof CacheConfig]?: CacheConfig[K] } = {};
   const origins: Record<string, Origin> = {};
   const url = env.QTS_REDIS_URL;
@@ -165,25 +175,17 @@ export function cacheConfigFromEnv(
     const v = env.QTS_REDIS_TLS.toLowerCase();
     if (["1", "true", "yes"].includes(v)) out.tls = true;
     else if (["0", "false", "no"].includes(v)) out.tls = false;
-    else
-      issues.push({ variable: "QTS_REDIS_TLS", value: env.QTS_REDIS_TLS, reason: "must be true or false" });
+    else issues.add("QTS_REDIS_TLS", env.QTS_REDIS_TLS, "must be true or false");
   }
   for (const [variable, field] of Object.entries(ENV_INT)) {
-    const raw = env[variable];
-    if (raw === undefined || raw === "") continue;
-    if (!/^\s*-?\d+\s*$/.test(raw)) {
-      issues.push({ variable, value: raw, reason: "must be an integer" });
-      continue;
-    }
-    (out as Record<string, unknown>)[field] = Number(raw);
+    const n = envInteger(env, variable, issues);
+    if (n === undefined) continue;
+    (out as Record<string, unknown>)[field] = n;
     origins[field] = { variable, value: "" };
   }
   const merged: CacheConfig = { ...DEFAULT_CACHE_CONFIG, ...out };
   checkCacheConfig(merged, issues, origins);
-  const unique = issues.filter(
-    (i, n) => issues.findIndex((j) => j.variable === i.variable && j.reason === i.reason) === n,
-  );
-  if (unique.length > 0) throw new ConfigError(unique);
+  issues.throwIfAny();
   return freezeRedacted(merged, redactCacheConfig);
 }
 

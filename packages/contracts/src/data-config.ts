@@ -1,6 +1,8 @@
 import { type Loose, stripUndefined } from "./cache-config.js";
+import { envInteger, type IntRule, intRangeReason } from "./config-rules.js";
 import { postgresDsnProblem } from "./dsn.js";
-import { ConfigError, type ConfigIssue } from "./errors.js";
+import type { ConfigIssue } from "./errors.js";
+import { IssueCollector, opt } from "./options.js";
 import { freezeRedacted, redactDsn } from "./redact.js";
 
 /** Where the data layer keeps its truth: the seed's migration path is SHEETS_ONLY → HYBRID → DB_ONLY. */
@@ -82,48 +84,50 @@ function redactDataLayer(c: DataLayerConfig): Record<string, unknown> {
   return { ...c, dbDsn: redactDsn(c.dbDsn) };
 }
 
-const POOL_RULES: Record<keyof ConnectionPoolConfig, { min: number; max: number; env: string }> = {
+const POOL_RULES: Record<keyof ConnectionPoolConfig, IntRule & { env: string }> = {
   minConnections: { min: 0, max: 1000, env: "QTS_DB_POOL_MIN" },
   maxConnections: { min: 1, max: 1000, env: "QTS_DB_POOL_MAX" },
   commandTimeoutMs: { min: 1, max: 3_600_000, env: "QTS_DB_COMMAND_TIMEOUT_MS" },
   statementCacheSize: { min: 0, max: 100_000, env: "QTS_DB_STATEMENT_CACHE_SIZE" },
 };
 
-function checkPool(pool: ConnectionPoolConfig, issues: ConfigIssue[], useEnvNames: boolean): void {
+function checkPool(pool: ConnectionPoolConfig, issues: IssueCollector, useEnvNames: boolean): void {
   for (const [field, rule] of Object.entries(POOL_RULES)) {
-    const v = pool[field as keyof ConnectionPoolConfig];
-    if (!Number.isInteger(v) || v < rule.min || v > rule.max) {
-      issues.push({
-        variable: useEnvNames ? rule.env : `pool.${field}`,
-        value: String(v),
-        reason: `must be an integer between ${rule.min} and ${rule.max}`,
-      });
-    }
+    const key = field as keyof ConnectionPoolConfig;
+    const variable = useEnvNames ? rule.env : `pool.${field}`;
+    const def = DEFAULT_POOL_CONFIG[key];
+    issues.check(() => opt.int(pool[key], variable, def, rule.min, rule.max), def, {
+      reason: intRangeReason(rule),
+    });
   }
   if (Number.isInteger(pool.minConnections) && pool.minConnections > pool.maxConnections) {
-    issues.push({
-      variable: useEnvNames ? "QTS_DB_POOL_MIN" : "pool.minConnections",
-      value: String(pool.minConnections),
-      reason: `must be <= maxConnections (${pool.maxConnections})`,
-    });
+    issues.add(
+      useEnvNames ? "QTS_DB_POOL_MIN" : "pool.minConnections",
+      pool.minConnections,
+      `must be <= maxConnections (${pool.maxConnections})`,
+    );
   }
 }
 
-function checkDsn(dsn: string, variable: string, issues: ConfigIssue[]): void {
+function checkDsn(dsn: string, variable: string, issues: IssueCollector): void {
   if (dsn === "") return;
   const reason = postgresDsnProblem(dsn);
-  if (reason !== null) issues.push({ variable, value: redactDsn(dsn), reason });
+  if (reason !== null) issues.add(variable, redactDsn(dsn), reason);
 }
 
-function build(input: DataLayerConfigInput, issues: ConfigIssue[], useEnvNames: boolean): DataLayerConfig {
+function build(input: DataLayerConfigInput, issues: IssueCollector, useEnvNames: boolean): DataLayerConfig {
   const mode = input.mode ?? DataSourceMode.SHEETS_ONLY;
-  if (!isDataSourceMode(mode)) {
-    issues.push({
-      variable: useEnvNames ? "QTS_DATA_MODE" : "mode",
-      value: String(mode),
-      reason: "must be SHEETS_ONLY, HYBRID or DB_ONLY",
-    });
-  }
+  issues.check(
+    () =>
+      opt.oneOf(
+        mode,
+        useEnvNames ? "QTS_DATA_MODE" : "mode",
+        DataSourceMode.SHEETS_ONLY,
+        Object.values(DataSourceMode),
+      ),
+    mode,
+    { reason: "must be SHEETS_ONLY, HYBRID or DB_ONLY" },
+  );
   const dbDsn = input.dbDsn ?? "";
   checkDsn(dbDsn, useEnvNames ? "QTS_DB_DSN" : "dbDsn", issues);
   const pool = Object.freeze({ ...DEFAULT_POOL_CONFIG, ...stripUndefined(input.pool ?? {}) });
@@ -139,9 +143,9 @@ function build(input: DataLayerConfigInput, issues: ConfigIssue[], useEnvNames: 
 
 /** Builds a validated data-layer config; throws `ConfigError` listing every problem. */
 export function dataLayerConfig(input: DataLayerConfigInput = {}): DataLayerConfig {
-  const issues: ConfigIssue[] = [];
+  const issues = new IssueCollector();
   const config = build(input, issues, false);
-  if (issues.length > 0) throw new ConfigError(issues);
+  issues.throwIfAny();
   return config;
 }
 
@@ -150,24 +154,19 @@ export function dataLayerConfig(input: DataLayerConfigInput = {}): DataLayerConf
  * `createDataSource` throws a `ConfigError` with these.
  */
 export function dataLayerConfigProblems(config: DataLayerConfig): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+  const issues = new IssueCollector();
   const needsDb = config.mode === DataSourceMode.HYBRID || config.mode === DataSourceMode.DB_ONLY;
   const needsSheets = config.mode === DataSourceMode.HYBRID || config.mode === DataSourceMode.SHEETS_ONLY;
-  if (needsDb && config.dbDsn === "") {
-    issues.push({
-      variable: "dbDsn (QTS_DB_DSN)",
-      value: "",
-      reason: `mode ${config.mode} needs a PostgreSQL DSN`,
-    });
-  }
+  if (needsDb && config.dbDsn === "")
+    issues.add("dbDsn (QTS_DB_DSN)", "", `mode ${config.mode} needs a PostgreSQL DSN`);
   if (needsSheets && config.sheets.spreadsheetId === "") {
-    issues.push({
-      variable: "sheets.spreadsheetId (QTS_SHEETS_SPREADSHEET_ID)",
-      value: "",
-      reason: `mode ${config.mode} needs a spreadsheet id`,
-    });
+    issues.add(
+      "sheets.spreadsheetId (QTS_SHEETS_SPREADSHEET_ID)",
+      "",
+      `mode ${config.mode} needs a spreadsheet id`,
+    );
   }
-  return issues;
+  return [...issues.issues];
 }
 
 /** `hybrid` → `HYBRID`; an unknown value is returned as given, so the error shows what the user wrote. */
@@ -185,14 +184,12 @@ function normalizeMode(raw: string): string {
 export function dataLayerConfigFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): DataLayerConfig {
-  const issues: ConfigIssue[] = [];
+  // One issue per variable: a bad value is not reported again by a later rule.
+  const issues = new IssueCollector({ onePerVariable: true });
   const pool: Partial<Record<keyof ConnectionPoolConfig, number>> = {};
   for (const [field, rule] of Object.entries(POOL_RULES)) {
-    const raw = env[rule.env];
-    if (raw === undefined || raw === "") continue;
-    if (!/^\s*-?\d+\s*$/.test(raw))
-      issues.push({ variable: rule.env, value: raw, reason: "must be an integer" });
-    else pool[field as keyof ConnectionPoolConfig] = Number(raw);
+    const n = envInteger(env, rule.env, issues);
+    if (n !== undefined) pool[field as keyof ConnectionPoolConfig] = n;
   }
   const rawMode = env.QTS_DATA_MODE || env.QTS_DATA_SOURCE_MODE;
   const tabs = {
@@ -216,8 +213,6 @@ export function dataLayerConfigFromEnv(
     issues,
     true,
   );
-  const seen = new Set<string>();
-  const unique = issues.filter((i) => !seen.has(i.variable) && seen.add(i.variable));
-  if (unique.length > 0) throw new ConfigError(unique);
+  issues.throwIfAny();
   return config;
 }

@@ -150,7 +150,7 @@ export {
   isInterval,
   validateInterval,
 } from "./interval.js";
-export { opt } from "./options.js";
+export { IssueCollector, type IssueLabel, opt } from "./options.js";
 export { AVG_PRICE_DP, applyFillToPosition, divideHalfEven, foldFills } from "./position-math.js";
 export { type PriceQuote, priceFromHash, priceQuoteFromTick, priceToHash } from "./price-codec.js";
 export {

@@ -110,6 +110,16 @@ describe("dataLayerConfig", () => {
     );
   });
 
+  it("says each rule as before: the range, the modes", () => {
+    const error = configError(() =>
+      dataLayerConfig({ mode: "CLOUD" as never, pool: { maxConnections: 1001 } }),
+    );
+    expect(error.issues).toEqual([
+      { variable: "mode", value: "CLOUD", reason: "must be SHEETS_ONLY, HYBRID or DB_ONLY" },
+      { variable: "pool.maxConnections", value: "1001", reason: "must be an integer between 1 and 1000" },
+    ]);
+  });
+
   it("rejects minConnections > maxConnections", () => {
     const error = configError(() => dataLayerConfig({ pool: { minConnections: 10, maxConnections: 5 } }));
     expect(error.issues).toEqual([

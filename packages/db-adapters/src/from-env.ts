@@ -1,14 +1,13 @@
 import {
-  ConfigError,
-  type ConfigIssue,
   type DataSourceAdapter,
   dataLayerConfigFromEnv,
+  IssueCollector,
   warnUnknownQtsVariables,
 } from "@qts/contracts";
 import { OAuth2Client } from "google-auth-library";
 import { type CreateDataSourceDeps, createDataSource } from "./factory.js";
 import type { SheetsAuth } from "./sheets/client.js";
-import type { TimescaleAdapterOptions } from "./timescale/options.js";
+import { parseOnOff, type TimescaleAdapterOptions } from "./timescale/options.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -18,14 +17,6 @@ export interface DataSourceFromEnvOptions extends CreateDataSourceDeps {
 }
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
-const ON_OFF: Record<string, boolean> = {
-  on: true,
-  true: true,
-  "1": true,
-  off: false,
-  false: false,
-  "0": false,
-};
 
 /**
  * `QTS_DB_READ_DSN` (comma-separated; a DSN here cannot contain a comma), `QTS_DB_MAX_REPLICA_LAG_MS`,
@@ -33,7 +24,7 @@ const ON_OFF: Record<string, boolean> = {
  */
 function replicaOptionsFromEnv(
   env: Env,
-  issues: ConfigIssue[],
+  issues: IssueCollector,
 ): Pick<TimescaleAdapterOptions, "readDsn" | "maxReplicaLagMs" | "preparedStatements"> {
   const out: Pick<TimescaleAdapterOptions, "readDsn" | "maxReplicaLagMs" | "preparedStatements"> = {};
   const reads = (env.QTS_DB_READ_DSN ?? "")
@@ -45,18 +36,12 @@ function replicaOptionsFromEnv(
   if (lag) {
     const n = Number(lag);
     if (/^\d+$/.test(lag) && Number.isSafeInteger(n)) out.maxReplicaLagMs = n;
-    else
-      issues.push({
-        variable: "QTS_DB_MAX_REPLICA_LAG_MS",
-        value: lag,
-        reason: "must be a non-negative integer (ms)",
-      });
+    else issues.add("QTS_DB_MAX_REPLICA_LAG_MS", lag, "must be a non-negative integer (ms)");
   }
   const prepared = env.QTS_DB_PREPARED_STATEMENTS?.trim().toLowerCase();
   if (prepared) {
-    const on = ON_OFF[prepared];
-    if (on === undefined)
-      issues.push({ variable: "QTS_DB_PREPARED_STATEMENTS", value: prepared, reason: "must be on or off" });
+    const on = parseOnOff(prepared);
+    if (on === undefined) issues.add("QTS_DB_PREPARED_STATEMENTS", prepared, "must be on or off");
     else out.preparedStatements = on;
   }
   return out;
@@ -82,30 +67,19 @@ export function dataSourceFromEnv(
 ): DataSourceAdapter {
   const { onWarning, ...rest } = deps;
   warnUnknownQtsVariables(env, onWarning);
-  const issues: ConfigIssue[] = [];
-  let config: ReturnType<typeof dataLayerConfigFromEnv> | null = null;
-  try {
-    config = dataLayerConfigFromEnv(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    issues.push(...error.issues);
-  }
+  const issues = new IssueCollector();
+  const config = issues.check(() => dataLayerConfigFromEnv(env), null);
   const schema = env.QTS_DB_SCHEMA?.trim() || undefined;
-  if (schema !== undefined && !SCHEMA.test(schema)) {
-    issues.push({ variable: "QTS_DB_SCHEMA", value: schema, reason: "must be a lower-case SQL identifier" });
-  }
+  if (schema !== undefined && !SCHEMA.test(schema))
+    issues.add("QTS_DB_SCHEMA", schema, "must be a lower-case SQL identifier");
   const replicas = replicaOptionsFromEnv(env, issues);
   const perMinute = env.QTS_SHEETS_WRITES_PER_MINUTE?.trim();
-  if (perMinute && !(/^\d+$/.test(perMinute) && Number(perMinute) >= 1)) {
-    issues.push({
-      variable: "QTS_SHEETS_WRITES_PER_MINUTE",
-      value: perMinute,
-      reason: "must be an integer >= 1",
-    });
-  }
-  if (issues.length > 0 || config === null) throw new ConfigError(issues);
+  if (perMinute && !(/^\d+$/.test(perMinute) && Number(perMinute) >= 1))
+    issues.add("QTS_SHEETS_WRITES_PER_MINUTE", perMinute, "must be an integer >= 1");
+  // A config that failed left its issues: past this line it is there.
+  issues.throwIfAny();
   const token = env.QTS_SHEETS_ACCESS_TOKEN?.trim();
-  return createDataSource(config, {
+  return createDataSource(config!, {
     ...(token ? { sheetsAuth: fixedTokenAuth(token) } : {}),
     ...rest,
     timescale: { ...(schema ? { schema } : {}), ...replicas, ...rest.timescale },

@@ -1,27 +1,16 @@
-import { setImmediate as yieldNow } from "node:timers/promises";
-import {
-  CACHE_TYPES,
-  type CacheStats,
-  chunks,
-  type DataSourceAdapter,
-  DataSourceUnavailableError,
-  type FillResult,
-  isReconcilable,
-  type OHLCV,
-  type Position,
-  priceQuoteFromTick,
-  priceToHash,
-  retry,
-  sleep,
-  type TickData,
-} from "@qts/contracts";
+import type { CacheStats, DataSourceAdapter } from "@qts/contracts";
 import type { Progress } from "../cli/progress.js";
-import { bookableFill } from "../session/fills.js";
-import type { Fill, Session } from "../session/types.js";
-import { type ChaosAction, type ChaosStep, chaosSpanMs, runChaos } from "./chaos.js";
-import { checkPositions, type PositionCheck } from "./ledger-check.js";
-import { type ReaderResult, startReaders } from "./readers.js";
-import { Samples } from "./stats.js";
+import type { Session } from "../session/types.js";
+import { type ChaosAction, type ChaosStep, runChaos } from "./chaos.js";
+import type { PositionCheck } from "./ledger-check.js";
+import { FillStage } from "./stages/fills.js";
+import { IngestStage } from "./stages/ingest.js";
+import { ErrorNotes } from "./stages/notes.js";
+import { paceMinute, sessionLengthMs, waitForClosed } from "./stages/pacing.js";
+import { PriceStage } from "./stages/prices.js";
+import { type ReaderResult, startReaders } from "./stages/readers.js";
+import { startingPositions, verifyRun } from "./stages/verification.js";
+import type { Samples } from "./stats.js";
 import type { EventRecorder, ReplayCache } from "./types.js";
 
 /** A breaker whose transitions the replay records (the `CircuitBreaker` of `@qts/cache` fits). */
@@ -82,199 +71,90 @@ export interface EngineResult {
   errors: string[];
 }
 
-/** How long one fill is retried while the store is unavailable (a restart takes seconds). */
-const FILL_RETRY_MS = 60_000;
-
-/** Retries `fn` with the same arguments while it rejects with `DataSourceUnavailableError`, up to `withinMs`. */
-function retryUnavailable<T>(fn: () => Promise<T>, withinMs: number, onRetry: () => void): Promise<T> {
-  return retry(fn, {
-    deadlineMs: withinMs,
-    baseDelayMs: 25,
-    maxDelayMs: 1000,
-    retryable: (err) => err instanceof DataSourceUnavailableError,
-    onRetry,
-  });
-}
-
-/** Runs a session through the data layer and the cache manager and measures everything the summary shows. */
+/**
+ * Runs a session through the data layer and the cache manager and measures everything the summary shows:
+ * readers start, then per simulated minute the ingest, price and fill stages (paced, with the chaos plan running
+ * alongside), readers stop, and the verification checks the stores. Each stage keeps its own counts.
+ */
 export async function runEngine(input: EngineInput): Promise<EngineResult> {
   const { session, db, cache, progress } = input;
   const t0 = performance.now();
   input.events.setOrigin(t0);
-  const r: EngineResult = {
-    wallMs: 0,
-    ticks: 0,
-    bars: 0,
-    ingestMs: 0,
-    ingestRetries: 0,
-    pricesPushed: 0,
-    pricePushFailures: 0,
-    fillsApplied: 0,
-    ledgerAppended: 0,
-    fillsRejected: 0,
-    fillRetries: 0,
-    fillDuplicates: 0,
-    fillMs: 0,
-    fillLatency: new Samples(),
-    readers: undefined as unknown as ReaderResult,
-    cacheStats: {},
-    circuitState: "",
-    circuitTimeline: [],
-    chaosTimeline: [],
-    checks: [],
-    ledgerFills: 0,
-    ledgerDuplicateFillIds: 0,
-    secondary: null,
-    errors: [],
-  };
-  const note = (what: string, err: unknown) => {
-    if (r.errors.length < 10) r.errors.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
-  };
+  const notes = new ErrorNotes(10);
+  const circuitTimeline: EngineResult["circuitTimeline"] = [];
   const unsubscribe = input.breaker?.onStateChange((to, from) =>
-    r.circuitTimeline.push({ atMs: Math.round(performance.now() - t0), from, to }),
+    circuitTimeline.push({ atMs: Math.round(performance.now() - t0), from, to }),
   );
-
-  // Starting positions (a reused schema may already hold some): the ledger check starts from these.
-  const startBooks = new Map<string, Position | null>();
-  for (const symbol of session.symbols) startBooks.set(symbol, await db.fetchPosition(symbol));
+  const startBooks = await startingPositions(db, session.symbols);
 
   const paced = input.minDurationMs > 0 || input.chaos !== undefined;
   // A paced run waits between batches: readers pause 1 ms per iteration instead of spinning a core.
   const readers = startReaders(cache, session.symbols, input.readers, paced ? 1 : 0);
-  const chaosDone = input.chaos ? runChaos(input.chaos, t0, r.chaosTimeline) : null;
-  const minDuration = Math.max(input.minDurationMs, input.chaos ? chaosSpanMs(input.chaos) + 2500 : 0);
+  const chaosTimeline: ChaosStep[] = [];
+  const chaosDone = input.chaos ? runChaos(input.chaos, t0, chaosTimeline) : null;
+  const lengthMs = sessionLengthMs(input.minDurationMs, input.chaos);
+  const ingest = new IngestStage(db, input.batchSize);
+  const prices = new PriceStage(cache, input.pushConcurrency, notes);
+  const fills = new FillStage(cache, input.runTag, notes);
   const sessionStart = performance.now();
 
-  const ingest = async (ticks: readonly TickData[], bars: readonly OHLCV[]) => {
-    const t = performance.now();
-    // Retried while the store is unavailable (a restart takes seconds). Bars are upserts; ticks are an
-    // append-only log, so a batch whose commit was lost with its answer could land twice (a window of one
-    // commit acknowledgement; fills, which must never, carry ids).
-    const again = () => {
-      r.ingestRetries += 1;
-    };
-    for (const part of chunks(ticks, input.batchSize))
-      r.ticks += await retryUnavailable(() => db.appendTicks(part), FILL_RETRY_MS, again);
-    if (bars.length > 0)
-      r.bars += await retryUnavailable(() => db.appendOhlcv(bars, "1m"), FILL_RETRY_MS, again);
-    r.ingestMs += performance.now() - t;
-  };
-
-  const push = async (ticks: readonly TickData[]) => {
-    for (const part of chunks(ticks, input.pushConcurrency)) {
-      await Promise.all(
-        part.map(async (t) => {
-          const data = priceToHash(priceQuoteFromTick(t, Date.now()));
-          try {
-            if (await cache.pushPrice(t.symbol, data)) r.pricesPushed += 1;
-            else r.pricePushFailures += 1;
-          } catch (err) {
-            r.pricePushFailures += 1;
-            if (r.pricePushFailures <= 1) note("pushPrice", err);
-          }
-        }),
-      );
-    }
-  };
-
-  /**
-   * Books a fill exactly once: `applyFill` with the same fill until the store answers (a
-   * `DataSourceUnavailableError` may hide a commit: the retry then comes back `duplicate: true`); the
-   * manager's `applyFill` writes the booked position through the cache (versioned) in the same call.
-   */
-  const applyOne = async (f: Fill) => {
-    const booking = bookableFill(f, { strategyTag: input.runTag, broker: "qts-replay" });
-    const t = performance.now();
-    let booked: FillResult;
-    try {
-      booked = await retryUnavailable(
-        () => cache.applyFill(booking),
-        FILL_RETRY_MS,
-        () => {
-          r.fillRetries += 1;
-        },
-      );
-    } catch (err) {
-      r.fillsRejected += 1;
-      note(`applyFill(${booking.fillId})`, err);
-      return;
-    }
-    r.ledgerAppended += 1;
-    if (booked.duplicate) r.fillDuplicates += 1;
-    r.fillsApplied += 1;
-    r.fillLatency.add(performance.now() - t);
-  };
-
-  const applyFills = async (fills: readonly Fill[]) => {
-    const t = performance.now();
-    const bySymbol = new Map<string, Fill[]>();
-    for (const f of fills) {
-      const list = bySymbol.get(f.symbol);
-      if (list === undefined) bySymbol.set(f.symbol, [f]);
-      else list.push(f);
-    }
-    // One chain per symbol: fills of a symbol apply in order, symbols in parallel.
-    await Promise.all(
-      [...bySymbol.values()].map(async (list) => {
-        for (const f of list) await applyOne(f);
-      }),
-    );
-    r.fillMs += performance.now() - t;
-  };
-
+  let readerResult: ReaderResult;
   progress.start("replay", session.tickCount, "ticks");
-  let minute = 0;
   try {
+    let minute = 0;
     for (const batch of session.batches()) {
-      await ingest(batch.ticks, batch.bars);
-      await push(batch.ticks);
-      await applyFills(batch.fills);
+      await ingest.run(batch.ticks, batch.bars);
+      await prices.run(batch.ticks);
+      await fills.run(batch.fills);
       minute += 1;
       progress.note(`circuit ${cache.circuitState}`);
-      progress.update(r.ticks);
-      // Pace the session when asked; otherwise pause 1 ms (a timer, not a microtask turn) so the reader
-      // loops get their share between batches even on in-memory stores.
-      const due =
-        minDuration > 0 ? (minute / session.minutes) * minDuration - (performance.now() - sessionStart) : 1;
-      if (due > 0) await sleep(due);
-      else await yieldNow();
+      progress.update(ingest.counts.ticks);
+      await paceMinute(minute, session.minutes, lengthMs, sessionStart);
     }
     if (chaosDone) await chaosDone;
-    if (input.waitForClosedMs !== undefined) {
-      const deadline = performance.now() + input.waitForClosedMs;
-      while (cache.circuitState !== "CLOSED" && performance.now() < deadline) await sleep(50);
-    }
+    if (input.waitForClosedMs !== undefined) await waitForClosed(cache, input.waitForClosedMs);
   } finally {
     progress.finish();
-    r.readers = await readers.stop();
+    readerResult = await readers.stop();
     if (chaosDone) await chaosDone.catch(() => undefined);
   }
-  r.wallMs = performance.now() - sessionStart;
+  const wallMs = performance.now() - sessionStart;
 
-  // A Hybrid store writes its secondary in the background: let it catch up, then compare the two.
-  if (isReconcilable(db)) {
-    try {
-      await db.drain(30_000);
-    } catch (err) {
-      note("drain", err);
-    }
-    const rep = await db.verifyConsistency();
-    r.secondary = { consistent: rep.consistent, backlog: rep.backlog ?? 0 };
-  }
-  // Stats first: the check's own reads must not count.
-  cache.publishMetrics?.();
-  for (const type of CACHE_TYPES) r.cacheStats[type] = cache.getStats(type);
-  r.circuitState = cache.circuitState;
-  const check = await checkPositions(
+  const verified = await verifyRun({
     db,
-    (s) => cache.getPosition(s),
-    session.symbols,
+    cache,
+    symbols: session.symbols,
     startBooks,
-    input.runTag,
-  );
-  r.checks = check.checks;
-  r.ledgerFills = check.ledgerFills;
-  r.ledgerDuplicateFillIds = check.duplicateFillIds;
+    runTag: input.runTag,
+    notes,
+  });
   unsubscribe?.();
-  return r;
+  const ing = ingest.counts;
+  const fill = fills.counts;
+  return {
+    wallMs,
+    ticks: ing.ticks,
+    bars: ing.bars,
+    ingestMs: ing.ms,
+    ingestRetries: ing.retries,
+    pricesPushed: prices.counts.pushed,
+    pricePushFailures: prices.counts.failures,
+    fillsApplied: fill.applied,
+    ledgerAppended: fill.ledgerAppended,
+    fillsRejected: fill.rejected,
+    fillRetries: fill.retries,
+    fillDuplicates: fill.duplicates,
+    fillMs: fill.ms,
+    fillLatency: fill.latency,
+    readers: readerResult,
+    cacheStats: verified.cacheStats,
+    circuitState: verified.circuitState,
+    circuitTimeline,
+    chaosTimeline,
+    checks: verified.checks,
+    ledgerFills: verified.ledgerFills,
+    ledgerDuplicateFillIds: verified.ledgerDuplicateFillIds,
+    secondary: verified.secondary,
+    errors: notes.lines,
+  };
 }

@@ -5,6 +5,7 @@ import {
   cacheConfig,
   cacheConfigFromUrl,
   type Loose,
+  opt,
   ValidationError,
 } from "@qts/contracts";
 import { stripUndefined } from "@qts/contracts/internal";
@@ -117,16 +118,10 @@ export function resolveRedisOptions(options: RedisCacheClientOptions): ResolvedR
   const url = "url" in options ? options.url : undefined;
   const config = url !== undefined && url !== "" ? cacheConfigFromUrl(url, fields) : cacheConfig(fields);
 
-  const namespace = options.namespace ?? "qts:";
-  if (typeof namespace !== "string") throw new ValidationError("namespace", namespace, "must be a string");
-  const reconnectMaxDelayMs = options.reconnectMaxDelayMs ?? 1000;
-  if (!Number.isFinite(reconnectMaxDelayMs) || reconnectMaxDelayMs < 1) {
-    throw new ValidationError("reconnectMaxDelayMs", reconnectMaxDelayMs, "must be a number >= 1");
-  }
-  const setStrategy = options.setStrategy ?? "script";
-  if (setStrategy !== "script" && setStrategy !== "multi") {
-    throw new ValidationError("setStrategy", setStrategy, 'must be "script" or "multi"');
-  }
+  const namespace = opt.str(options.namespace, "namespace", "qts:", true);
+  const reconnectMaxDelayMs = opt.ms(options.reconnectMaxDelayMs, "reconnectMaxDelayMs", 1000, 1);
+  const setStrategy = opt.oneOf(options.setStrategy, "setStrategy", "script", ["script", "multi"] as const);
+  const enableAutoPipelining = opt.bool(options.enableAutoPipelining, "enableAutoPipelining", true);
   const tls = config.tls || options.tlsOptions !== undefined ? { ...options.tlsOptions } : undefined;
 
   let mode: RedisMode = "single";
@@ -152,7 +147,7 @@ export function resolveRedisOptions(options: RedisCacheClientOptions): ResolvedR
     mode,
     config,
     namespace,
-    enableAutoPipelining: options.enableAutoPipelining ?? true,
+    enableAutoPipelining,
     setStrategy,
     reconnectMaxDelayMs,
     tls,

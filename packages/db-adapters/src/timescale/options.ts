@@ -1,9 +1,9 @@
 import {
   type Clock,
-  ConfigError,
   type ConnectionPoolConfig,
   DEFAULT_POOL_CONFIG,
   type EventSink,
+  IssueCollector,
   postgresDsnProblem,
   postgresDsnToUrl,
   redactDsn,
@@ -162,94 +162,117 @@ export function takeDsnParam(dsn: string): { dsn: string; value: string | undefi
   return { dsn: `${before}${/\s$/.test(before) ? after.trimStart() : after}`.trim(), value };
 }
 
-export function resolveTimescaleOptions(options: TimescaleAdapterOptions): ResolvedTimescaleOptions {
-  const issues: { variable: string; value: string; reason: string }[] = [];
-  const bad = (variable: string, value: unknown, reason: string) =>
-    issues.push({ variable, value: String(value), reason });
-  const given = options?.dsn;
-  if (typeof given !== "string" || given.trim() === "")
-    bad("dsn", "", "a PostgreSQL connection string is required");
-  const { dsn, value: fromDsn } =
-    typeof given === "string" ? takeDsnParam(given) : { dsn: given, value: undefined };
-  if (typeof dsn === "string" && dsn.trim() !== "") {
-    const problem = postgresDsnProblem(dsn);
-    if (problem !== null) bad("dsn", dsn, problem);
-  }
-  let preparedStatements = options?.preparedStatements;
-  if (preparedStatements !== undefined && typeof preparedStatements !== "boolean")
-    bad("preparedStatements", preparedStatements, "must be true or false");
-  if (fromDsn !== undefined) {
-    const fromParam = PARAM_VALUES[fromDsn.toLowerCase()];
-    if (fromParam === undefined) bad(`dsn ${PREPARED_STATEMENTS_PARAM}`, fromDsn, "must be on or off");
-    else if (preparedStatements !== undefined && preparedStatements !== fromParam)
-      bad(
-        "preparedStatements",
-        preparedStatements,
-        `contradicts ${PREPARED_STATEMENTS_PARAM}=${fromDsn} in the DSN`,
-      );
-    else preparedStatements = fromParam;
-  }
-  const schema = options?.schema ?? "public";
-  if (!IDENTIFIER.test(schema)) bad("schema", schema, "must match [A-Za-z_][A-Za-z0-9_]* (max 63)");
-  const pool: ConnectionPoolConfig = { ...DEFAULT_POOL_CONFIG, ...(options?.pool ?? {}) };
-  for (const [k, v] of Object.entries(pool)) {
-    if (!Number.isInteger(v) || v < 0) bad(`pool.${k}`, v, "must be a non-negative integer");
-  }
-  if (pool.maxConnections < 1) bad("pool.maxConnections", pool.maxConnections, "must be >= 1");
-  if (pool.minConnections > pool.maxConnections)
-    bad("pool.minConnections", pool.minConnections, "must be <= maxConnections");
-  if (pool.commandTimeoutMs < 1) bad("pool.commandTimeoutMs", pool.commandTimeoutMs, "must be >= 1");
-  const connectTimeoutMs = options?.connectTimeoutMs ?? pool.commandTimeoutMs;
-  if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1)
-    bad("connectTimeoutMs", connectTimeoutMs, "must be a positive integer");
-  const timescale = options?.timescale ?? "auto";
-  if (!["auto", "require", "off"].includes(timescale))
-    bad("timescale", timescale, 'must be "auto", "require" or "off"');
-  const compressAfter = options?.compressAfter ?? "7 days";
-  if (!PG_INTERVAL.test(compressAfter)) bad("compressAfter", compressAfter, 'must look like "7 days"');
-  const tickRetention = options?.tickRetention ?? null;
-  if (tickRetention !== null) {
-    if (!PG_INTERVAL.test(tickRetention)) bad("tickRetention", tickRetention, 'must look like "90 days"');
-    else if (intervalDays(tickRetention) <= intervalDays(compressAfter)) {
-      bad("tickRetention", tickRetention, `must be longer than compressAfter (${compressAfter})`);
-    }
-  }
-  const copyThreshold = options?.copyThreshold ?? 1000;
-  if (!(copyThreshold >= 1)) bad("copyThreshold", copyThreshold, "must be >= 1 (Infinity disables COPY)");
-  const insertBatchRows = options?.insertBatchRows ?? 5000;
-  if (!Number.isInteger(insertBatchRows) || insertBatchRows < 1)
-    bad("insertBatchRows", insertBatchRows, "must be a positive integer");
-  const bulkTimeoutMs = options?.bulkTimeoutMs ?? Math.max(60_000, pool.commandTimeoutMs);
-  if (!Number.isInteger(bulkTimeoutMs) || bulkTimeoutMs < 1)
-    bad("bulkTimeoutMs", bulkTimeoutMs, "must be a positive integer");
-  const rawReads = options?.readDsn ?? [];
-  const readList: unknown[] =
-    typeof rawReads === "string" ? [rawReads] : Array.isArray(rawReads) ? rawReads : [rawReads];
+/** `on`/`true`/`1` → true, `off`/`false`/`0` → false (case-insensitive), anything else undefined. */
+export function parseOnOff(text: string): boolean | undefined {
+  return PARAM_VALUES[text.toLowerCase()];
+}
+
+/** Named prepared statements: the option, or the DSN parameter (the two must agree when both are given). */
+function resolvePreparedStatements(
+  issues: IssueCollector,
+  given: unknown,
+  fromDsn: string | undefined,
+): boolean {
+  const option = given === undefined ? undefined : issues.opt.bool(given, "preparedStatements", true);
+  if (fromDsn === undefined) return option ?? true;
+  const fromParam = parseOnOff(fromDsn);
+  if (fromParam === undefined)
+    issues.add(`dsn ${PREPARED_STATEMENTS_PARAM}`, redactDsn(fromDsn), "must be on or off");
+  else if (option !== undefined && option !== fromParam)
+    issues.add("preparedStatements", given, `contradicts ${PREPARED_STATEMENTS_PARAM}=${fromDsn} in the DSN`);
+  return fromParam ?? option ?? true;
+}
+
+/** The replica DSNs (each checked, the qts_ parameter taken out, converted to a URL). */
+function resolveReadDsns(issues: IssueCollector, given: unknown): string[] {
+  const raw = given ?? [];
+  const list: unknown[] = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : [raw];
   const readDsns: string[] = [];
-  for (const r of readList) {
-    if (typeof r !== "string" || r.trim() === "")
-      bad("readDsn", "", "each read DSN must be a non-empty string");
-    else {
-      const read = takeDsnParam(r).dsn;
-      const problem = postgresDsnProblem(read);
-      if (problem !== null) bad("readDsn", read, problem);
-      else readDsns.push(postgresDsnToUrl(read));
+  for (const r of list) {
+    if (typeof r !== "string" || r.trim() === "") {
+      issues.add("readDsn", "", "each read DSN must be a non-empty string");
+      continue;
     }
+    const read = takeDsnParam(r).dsn;
+    const problem = postgresDsnProblem(read);
+    if (problem !== null) issues.add("readDsn", redactDsn(read), problem);
+    else readDsns.push(postgresDsnToUrl(read));
   }
-  const maxReplicaLagMs = options?.maxReplicaLagMs ?? 1000;
-  if (!Number.isInteger(maxReplicaLagMs) || maxReplicaLagMs < 0)
-    bad("maxReplicaLagMs", maxReplicaLagMs, "must be a non-negative integer");
-  const replicaCheckIntervalMs = options?.replicaCheckIntervalMs ?? 250;
-  if (!Number.isInteger(replicaCheckIntervalMs) || replicaCheckIntervalMs < 10)
-    bad("replicaCheckIntervalMs", replicaCheckIntervalMs, "must be an integer >= 10");
-  if (issues.length > 0)
-    throw new ConfigError(
-      issues.map((i) => (/^(dsn|readDsn)/.test(i.variable) ? { ...i, value: redactDsn(i.value) } : i)),
-    );
+  return readDsns;
+}
+
+/** The connection pool: each setting an integer (max >= 1, commandTimeoutMs >= 1), min <= max. */
+function resolvePool(
+  issues: IssueCollector,
+  given: Partial<ConnectionPoolConfig> | undefined,
+): ConnectionPoolConfig {
+  const p = given ?? {};
+  const d = DEFAULT_POOL_CONFIG;
+  const pool = {
+    minConnections: issues.opt.int(p.minConnections, "pool.minConnections", d.minConnections, 0),
+    maxConnections: issues.opt.int(p.maxConnections, "pool.maxConnections", d.maxConnections, 1),
+    commandTimeoutMs: issues.opt.int(p.commandTimeoutMs, "pool.commandTimeoutMs", d.commandTimeoutMs, 1),
+    statementCacheSize: issues.opt.int(
+      p.statementCacheSize,
+      "pool.statementCacheSize",
+      d.statementCacheSize,
+      0,
+    ),
+  };
+  if (pool.minConnections > pool.maxConnections)
+    issues.add("pool.minConnections", pool.minConnections, "must be <= maxConnections");
+  return Object.freeze(pool);
+}
+
+/**
+ * Resolves the adapter's options into a frozen object with the shared `opt` validators; every bad option is
+ * reported at once in one `ConfigError` (DSN values redacted).
+ */
+export function resolveTimescaleOptions(options: TimescaleAdapterOptions): ResolvedTimescaleOptions {
+  const o: Partial<TimescaleAdapterOptions> = options ?? {};
+  const issues = new IssueCollector();
+  const given = o.dsn;
+  if (typeof given !== "string" || given.trim() === "")
+    issues.add("dsn", "", "a PostgreSQL connection string is required");
+  const { dsn, value: fromDsn } =
+    typeof given === "string" ? takeDsnParam(given) : { dsn: "", value: undefined };
+  if (dsn.trim() !== "") {
+    const problem = postgresDsnProblem(dsn);
+    if (problem !== null) issues.add("dsn", redactDsn(dsn), problem);
+  }
+  const preparedStatements = resolvePreparedStatements(issues, o.preparedStatements, fromDsn);
+  const schema = o.schema ?? "public";
+  if (!IDENTIFIER.test(schema)) issues.add("schema", schema, "must match [A-Za-z_][A-Za-z0-9_]* (max 63)");
+  const pool = resolvePool(issues, o.pool);
+  const connectTimeoutMs = issues.opt.int(o.connectTimeoutMs, "connectTimeoutMs", pool.commandTimeoutMs, 1);
+  const timescale = issues.opt.oneOf(o.timescale, "timescale", "auto", ["auto", "require", "off"] as const);
+  const compressAfter = o.compressAfter ?? "7 days";
+  if (!PG_INTERVAL.test(compressAfter)) issues.add("compressAfter", compressAfter, 'must look like "7 days"');
+  const tickRetention = o.tickRetention ?? null;
+  if (tickRetention !== null) {
+    if (!PG_INTERVAL.test(tickRetention))
+      issues.add("tickRetention", tickRetention, 'must look like "90 days"');
+    else if (intervalDays(tickRetention) <= intervalDays(compressAfter))
+      issues.add("tickRetention", tickRetention, `must be longer than compressAfter (${compressAfter})`);
+  }
+  const copyThreshold = o.copyThreshold ?? 1000;
+  if (!(copyThreshold >= 1))
+    issues.add("copyThreshold", copyThreshold, "must be >= 1 (Infinity disables COPY)");
+  const insertBatchRows = issues.opt.int(o.insertBatchRows, "insertBatchRows", 5000, 1);
+  const bulkTimeoutDefault = Math.max(60_000, pool.commandTimeoutMs);
+  const bulkTimeoutMs = issues.opt.int(o.bulkTimeoutMs, "bulkTimeoutMs", bulkTimeoutDefault, 1);
+  const readDsns = resolveReadDsns(issues, o.readDsn);
+  const maxReplicaLagMs = issues.opt.int(o.maxReplicaLagMs, "maxReplicaLagMs", 1000, 0);
+  const replicaCheckIntervalMs = issues.opt.int(o.replicaCheckIntervalMs, "replicaCheckIntervalMs", 250, 10);
+  const maintainRollups = issues.opt.bool(o.maintainRollups, "maintainRollups", true);
+  const clock = issues.opt.clock(o.clock, "clock", systemClock);
+  const name = issues.opt.str(o.name, "name", "timescale");
+  const outbox = issues.opt.bool(o.outbox, "outbox", false);
+  issues.throwIfAny();
   return Object.freeze({
-    dsn: postgresDsnToUrl(dsn as string),
+    dsn: postgresDsnToUrl(dsn),
     schema,
-    pool: Object.freeze(pool),
+    pool,
     connectTimeoutMs,
     timescale,
     compressAfter,
@@ -257,14 +280,14 @@ export function resolveTimescaleOptions(options: TimescaleAdapterOptions): Resol
     copyThreshold,
     insertBatchRows,
     bulkTimeoutMs,
-    maintainRollups: options?.maintainRollups ?? true,
-    preparedStatements: preparedStatements ?? true,
+    maintainRollups,
+    preparedStatements,
     readDsns: Object.freeze(readDsns),
     maxReplicaLagMs,
     replicaCheckIntervalMs,
-    clock: options?.clock ?? systemClock,
-    name: options?.name ?? "timescale",
-    outbox: options?.outbox === true,
-    eventSink: options?.eventSink,
+    clock,
+    name,
+    outbox,
+    eventSink: o.eventSink,
   });
 }

@@ -1,6 +1,7 @@
 import { setImmediate as yieldNow } from "node:timers/promises";
-import { Samples } from "./stats.js";
-import type { ReplayCache } from "./types.js";
+import { Samples } from "../stats.js";
+import type { ReplayCache } from "../types.js";
+import { ErrorNotes } from "./notes.js";
 
 /** What the reader loops saw. */
 export interface ReaderResult {
@@ -20,6 +21,7 @@ export interface ReaderResult {
  * iterations so timers and I/O keep running on an in-memory setup.
  */
 export function startReaders(cache: ReplayCache, symbols: readonly string[], n: number, pauseMs = 0) {
+  const notes = new ErrorNotes(5);
   const r: ReaderResult = {
     positionReads: 0,
     failedPositionReads: 0,
@@ -27,12 +29,9 @@ export function startReaders(cache: ReplayCache, symbols: readonly string[], n: 
     priceMisses: 0,
     failedPriceReads: 0,
     positionLatency: new Samples(),
-    errors: [],
+    errors: notes.lines,
   };
   let running = true;
-  const note = (what: string, err: unknown) => {
-    if (r.errors.length < 5) r.errors.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
-  };
   const loop = async () => {
     for (let i = 1; running; i++) {
       const symbol = symbols[Math.floor(Math.random() * symbols.length)]!;
@@ -43,7 +42,7 @@ export function startReaders(cache: ReplayCache, symbols: readonly string[], n: 
         r.positionReads += 1;
       } catch (err) {
         r.failedPositionReads += 1;
-        note(`getPosition(${symbol})`, err);
+        notes.note(`getPosition(${symbol})`, err);
       }
       try {
         const price = await cache.getPrice(symbol);
@@ -51,7 +50,7 @@ export function startReaders(cache: ReplayCache, symbols: readonly string[], n: 
         if (price === null) r.priceMisses += 1;
       } catch (err) {
         r.failedPriceReads += 1;
-        note(`getPrice(${symbol})`, err);
+        notes.note(`getPrice(${symbol})`, err);
       }
       if (pauseMs > 0) await new Promise((res) => setTimeout(res, pauseMs));
       else if (i % 32 === 0) await yieldNow();
