@@ -2,10 +2,9 @@ import { CircuitBreaker, InMemoryCacheClient, RedisCacheClient } from "@qts/cach
 import {
   type CacheClient,
   type CacheConfig,
-  ConfigError,
-  type ConfigIssue,
   cacheConfigFromEnv,
   type DataSourceAdapter,
+  IssueCollector,
   warnUnknownQtsVariables,
 } from "@qts/contracts";
 import { CacheManager } from "./cache-manager.js";
@@ -47,24 +46,15 @@ export function cacheManagerFromEnv(
 ): EnvCacheLayer {
   const { onWarning, decorateClient, ...managerOptions } = options;
   warnUnknownQtsVariables(env, onWarning);
-  const issues: ConfigIssue[] = [];
-  let config: CacheConfig | null = null;
-  try {
-    config = cacheConfigFromEnv(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    issues.push(...error.issues);
-  }
+  const issues = new IssueCollector();
+  const resolved = issues.check<CacheConfig | null>(() => cacheConfigFromEnv(env), null);
   const namespace = env.QTS_CACHE_NAMESPACE ?? "qts:";
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(namespace)) {
-    issues.push({
-      variable: "QTS_CACHE_NAMESPACE",
-      value: JSON.stringify(namespace),
-      reason: "must not contain control characters",
-    });
+    issues.add("QTS_CACHE_NAMESPACE", JSON.stringify(namespace), "must not contain control characters");
   }
-  if (issues.length > 0 || config === null) throw new ConfigError(issues);
+  issues.throwIfAny();
+  const config = resolved as CacheConfig; // null only when an issue was recorded (thrown above)
   const redis = Boolean(env.QTS_REDIS_URL?.trim() || env.QTS_REDIS_HOST?.trim());
   const client: CacheClient = redis
     ? new RedisCacheClient({ ...config, namespace })

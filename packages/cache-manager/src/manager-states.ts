@@ -38,13 +38,13 @@ export interface StateControlParts {
  * (`effectiveTtlMs`), and `flush()`.
  */
 export class StateControl {
-  readonly #p: StateControlParts;
+  readonly #parts: StateControlParts;
   #operating: OperatingState;
   /** A LOCKDOWN flush failed: retried when LOCKDOWN is left. */
   #flushPending = false;
 
   constructor(parts: StateControlParts, operating: OperatingState) {
-    this.#p = parts;
+    this.#parts = parts;
     this.#operating = operating;
   }
 
@@ -56,42 +56,42 @@ export class StateControl {
   ttlTable(): Record<CacheType, number> {
     const table = {} as Record<CacheType, number>;
     for (const type of CACHE_TYPES)
-      table[type] = effectiveTtlMs(type, this.#operating, this.#p.ttlOverridesMs);
+      table[type] = effectiveTtlMs(type, this.#operating, this.#parts.ttlOverridesMs);
     return table;
   }
 
   /** Removes every key of this manager (see `CacheManager.flush`) and resets the stats. */
   async flush(): Promise<number> {
-    assertOpen(this.#p.shared);
+    assertOpen(this.#parts.shared);
     this.#clearNear();
-    const removed = await this.#p.guarded.flush(this.#flushPrefixes(), this.#p.flushTimeoutMs);
+    const removed = await this.#parts.guarded.flush(this.#flushPrefixes(), this.#parts.flushTimeoutMs);
     this.#clearNear();
-    this.#p.stats.reset();
+    this.#parts.stats.reset();
     return removed;
   }
 
   async setSafety(state: SafetyState): Promise<void> {
     if (!isSafetyState(state)) throw new ValidationError("safetyState", state, "is not a SafetyState");
-    const s = this.#p.shared;
+    const s = this.#parts.shared;
     assertOpen(s);
     const from = s.safety;
     if (from === state) return;
     s.safety = state;
     s.policy = SAFETY_POLICY[state];
-    for (const n of this.#p.near) n.setCacheEnabled(s.policy.cacheEnabled); // LOCKDOWN clears it
+    for (const n of this.#parts.near) n.setCacheEnabled(s.policy.cacheEnabled); // LOCKDOWN clears it
     let flushedKeys: number | null = null;
     let flushError = "";
     if (s.policy.flushOnEnter || (from === SafetyState.LOCKDOWN && this.#flushPending)) {
       try {
-        flushedKeys = await this.#p.guarded.flush(this.#flushPrefixes(), this.#p.flushTimeoutMs);
-        this.#p.stats.reset();
+        flushedKeys = await this.#parts.guarded.flush(this.#flushPrefixes(), this.#parts.flushTimeoutMs);
+        this.#parts.stats.reset();
         this.#flushPending = false;
       } catch (error) {
         this.#flushPending = true;
         flushError = errorMessage(error);
       }
     }
-    this.#p.events.publish(EventType.SAFETY_STATE_CHANGED, Priority.P1_HIGH, {
+    this.#parts.events.publish(EventType.SAFETY_STATE_CHANGED, Priority.P1_HIGH, {
       from,
       to: state,
       flushedKeys,
@@ -102,20 +102,20 @@ export class StateControl {
   async setOperating(state: OperatingState): Promise<void> {
     if (!isOperatingState(state))
       throw new ValidationError("operatingState", state, "is not an OperatingState");
-    assertOpen(this.#p.shared);
+    assertOpen(this.#parts.shared);
     const from = this.#operating;
     if (from === state) return;
     this.#operating = state;
-    this.#p.shared.ttl = this.ttlTable();
-    this.#p.events.publish(EventType.OPERATING_STATE_CHANGED, Priority.P2_MEDIUM, {
+    this.#parts.shared.ttl = this.ttlTable();
+    this.#parts.events.publish(EventType.OPERATING_STATE_CHANGED, Priority.P2_MEDIUM, {
       from,
       to: state,
-      ttlMs: Object.freeze({ ...this.#p.shared.ttl }),
+      ttlMs: Object.freeze({ ...this.#parts.shared.ttl }),
     });
   }
 
   #clearNear(): void {
-    for (const n of this.#p.near) n.clear();
+    for (const n of this.#parts.near) n.clear();
   }
 
   /**
@@ -123,6 +123,8 @@ export class StateControl {
    * shares the client's namespace, so only the six cache-type prefixes are its keys.
    */
   #flushPrefixes(): string[] {
-    return this.#p.namespace === "" ? CACHE_TYPES.map((t) => this.#p.prefix[t]) : [this.#p.namespace];
+    return this.#parts.namespace === ""
+      ? CACHE_TYPES.map((t) => this.#parts.prefix[t])
+      : [this.#parts.namespace];
   }
 }

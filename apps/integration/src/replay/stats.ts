@@ -6,23 +6,23 @@ export { percentile };
 /** A growable buffer of latency samples (milliseconds). */
 export class Samples {
   #buf = new Float64Array(1024);
-  #n = 0;
+  #count = 0;
 
   add(v: number): void {
-    if (this.#n === this.#buf.length) {
+    if (this.#count === this.#buf.length) {
       const bigger = new Float64Array(this.#buf.length * 2);
       bigger.set(this.#buf);
       this.#buf = bigger;
     }
-    this.#buf[this.#n++] = v;
+    this.#buf[this.#count++] = v;
   }
 
   get count(): number {
-    return this.#n;
+    return this.#count;
   }
 
   values(): Float64Array {
-    return this.#buf.subarray(0, this.#n);
+    return this.#buf.subarray(0, this.#count);
   }
 
   summary(): { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null } {

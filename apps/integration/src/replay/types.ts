@@ -18,24 +18,24 @@ export class EventRecorder implements EventSink {
   readonly counts: Record<string, number> = {};
   readonly timeline: { atMs: number; type: string; priority: string; payload: Record<string, unknown> }[] =
     [];
-  #t0: number;
+  #startedAt: number;
   readonly #forward: EventSink | undefined;
 
-  constructor(t0 = performance.now(), forward?: EventSink) {
-    this.#t0 = t0;
+  constructor(startedAt = performance.now(), forward?: EventSink) {
+    this.#startedAt = startedAt;
     this.#forward = forward;
   }
 
   /** Times are measured from here on (the engine calls it when the session starts). */
   setOrigin(t0: number): void {
-    this.#t0 = t0;
+    this.#startedAt = t0;
   }
 
   publish(event: QtsEvent): void {
     this.counts[event.type] = (this.counts[event.type] ?? 0) + 1;
     if (event.type !== "METRIC_RECORD") {
       this.timeline.push({
-        atMs: Math.round(performance.now() - this.#t0),
+        atMs: Math.round(performance.now() - this.#startedAt),
         type: event.type,
         priority: event.priority,
         payload: { ...event.payload },
