@@ -14,6 +14,7 @@ import {
   signal,
   waitForDeath,
 } from "./process.js";
+import { sharedServerUrl } from "./shared-server.js";
 import { makeTempDir } from "./tempdir.js";
 
 /** A throwaway PostgreSQL server on a loopback port, owned by this process. */
@@ -338,24 +339,11 @@ export async function startPrivatePostgres(opts: StartPostgresOptions = {}): Pro
   }
 }
 
-const SHARED = Symbol.for("@qts/testkit.sharedPostgres");
-
 /**
  * The PostgreSQL URL tests should use: `QTS_TEST_PG_URL` when set, otherwise a
  * private server started on first use and shared by the whole test process
  * (stopped at exit). Isolate data with createTestSchema / createTestDatabase.
  */
 export function pgTestUrl(): Promise<string> {
-  const fromEnv = process.env.QTS_TEST_PG_URL;
-  if (fromEnv !== undefined && fromEnv.trim() !== "") return Promise.resolve(fromEnv.trim());
-  const g = globalThis as unknown as Record<symbol, Promise<PrivatePostgres> | undefined>;
-  let shared = g[SHARED];
-  if (shared === undefined) {
-    shared = startPrivatePostgres();
-    g[SHARED] = shared;
-    shared.catch(() => {
-      if (g[SHARED] === shared) g[SHARED] = undefined;
-    });
-  }
-  return shared.then((pg) => pg.url);
+  return sharedServerUrl("QTS_TEST_PG_URL", "@qts/testkit.sharedPostgres", () => startPrivatePostgres());
 }

@@ -4,6 +4,7 @@ import { redisBinaries } from "./binaries.js";
 import { removeDir } from "./cleanup.js";
 import { getFreePort } from "./ports.js";
 import { baseRedisArgs, isPortInUse, RedisServerProcess } from "./redis-process.js";
+import { sharedServerUrl } from "./shared-server.js";
 import { makeTempDir } from "./tempdir.js";
 
 /** A throwaway redis-server on a loopback port, a child of this process. */
@@ -146,26 +147,13 @@ export async function startPrivateRedis(opts: StartRedisOptions = {}): Promise<P
   }
 }
 
-const SHARED = Symbol.for("@qts/testkit.sharedRedis");
-
 /**
  * The Redis URL tests should use: `QTS_TEST_REDIS_URL` when set, otherwise a
  * private server started on first use and shared by the whole test process
  * (killed at exit). Isolate keys with uniqueNamespace().
  */
 export function redisTestUrl(): Promise<string> {
-  const fromEnv = process.env.QTS_TEST_REDIS_URL;
-  if (fromEnv !== undefined && fromEnv.trim() !== "") return Promise.resolve(fromEnv.trim());
-  const g = globalThis as unknown as Record<symbol, Promise<PrivateRedis> | undefined>;
-  let shared = g[SHARED];
-  if (shared === undefined) {
-    shared = startPrivateRedis();
-    g[SHARED] = shared;
-    shared.catch(() => {
-      if (g[SHARED] === shared) g[SHARED] = undefined;
-    });
-  }
-  return shared.then((r) => r.url);
+  return sharedServerUrl("QTS_TEST_REDIS_URL", "@qts/testkit.sharedRedis", () => startPrivateRedis());
 }
 
 /** A key prefix no other run uses, e.g. `qtstest:12345:9f3a1c2b7d4e:`. */
