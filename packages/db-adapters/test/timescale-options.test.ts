@@ -1,6 +1,7 @@
 import { ConfigError, DEFAULT_POOL_CONFIG, systemClock } from "@qts/contracts";
 import { describe, expect, it } from "vitest";
-import { resolveTimescaleOptions, type TimescaleAdapterOptions } from "../src/timescale/index.js";
+import type { TimescaleAdapterOptions } from "../src/timescale/index.js";
+import { resolveTimescaleOptions } from "../src/timescale/options.js";
 
 const SECRET = "hunter2";
 
