@@ -64,6 +64,9 @@ describe("near cache (private Redis)", () => {
     const common = {
       metricsIntervalMs: 0,
       ttlOverridesMs: { position: POSITION_TTL, price: POSITION_TTL },
+      // The client's own 1 s timeout (trusted: no second deadline): the 100 ms default timed a setCached out
+      // once while the whole suite loaded the machine.
+      cacheTimeoutMs: 1000,
     };
     const breaker = () => new CircuitBreaker({ failureThreshold: 3, recoveryTimeoutMs: 300 });
     const a = new CacheManager(client(ns), db, { ...common, breaker: breaker() });

@@ -1,4 +1,4 @@
-import { DataSourceUnavailableError, type Fill, MAX_LEDGER_LIMIT } from "@qts/contracts";
+import { DataSourceUnavailableError, type Fill, fill, MAX_LEDGER_LIMIT } from "@qts/contracts";
 import { afterEach, describe, expect, it } from "vitest";
 import { HybridAdapter, InMemoryAdapter } from "../src/index.js";
 import { expectSamePosition, randomFills } from "../src/testing/index.js";
@@ -14,9 +14,12 @@ afterEach(async () => {
 /** A memory store whose writes of one symbol fail (as unreachable) while `failing` holds it. */
 class SymbolOutage extends InMemoryAdapter {
   failing = new Set<string>();
+  /** Writes refused so far. */
+  refused = 0;
   #check(symbol: string): void {
-    if (this.failing.has(symbol))
-      throw new DataSourceUnavailableError(`${symbol} writes are failing`, { source: this.name });
+    if (!this.failing.has(symbol)) return;
+    this.refused++;
+    throw new DataSourceUnavailableError(`${symbol} writes are failing`, { source: this.name });
   }
   override async updatePosition(...a: Parameters<InMemoryAdapter["updatePosition"]>) {
     this.#check(a[0]);
@@ -96,4 +99,111 @@ describe("HybridAdapter secondary lanes (in-memory pipeline)", () => {
     expect(rows).toHaveLength(300);
     expect((await h.verifyConsistency()).consistent).toBe(true);
   });
+
+  it("a lane that keeps failing backs off by its own attempts while other lanes keep landing", async () => {
+    const primary = new InMemoryAdapter();
+    const secondary = new SymbolOutage();
+    const h = new HybridAdapter(primary, secondary, { retry: { baseDelayMs: 20, maxDelayMs: 5000 } });
+    closers.push(() => h.close());
+    secondary.failing.add("STUCK");
+    await h.updatePosition("STUCK", "1", "1");
+    const started = Date.now();
+    let i = 0;
+    while (Date.now() - started < 1500) {
+      await h.updatePosition("LIVE", String(++i), "1");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Full jitter below 20, 40, 80, ... 1280 ms: at most ~8 attempts in 1.5 s, not one per pass of LIVE.
+    expect(secondary.refused).toBeLessThanOrEqual(10);
+    await h.drain(100).catch(() => undefined);
+    expect((await secondary.fetchPosition("LIVE"))?.qty.toFixed()).toBe(String(i));
+    expect(h.backlog).toBe(1);
+    secondary.failing.clear();
+    await h.drain(5000); // a drain cuts the backoff short
+    expect((await secondary.fetchPosition("STUCK"))?.qty.toFixed()).toBe("1");
+  });
+
+  it("a fill that realized P&L and an updatePosition after it in one pass: the secondary ends with the primary's realizedPnl and version", async () => {
+    const primary = new InMemoryAdapter();
+    const secondary = new SymbolOutage();
+    const h = new HybridAdapter(primary, secondary, { retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+    closers.push(() => h.close());
+    secondary.failing.add("PNL");
+    const at = (i: number) => new Date(Date.UTC(2024, 0, 2) + i);
+    await h.applyFill(
+      fill({ fillId: "p1", symbol: "PNL", side: "BUY", qty: "10", price: "10", timestamp: at(1) }),
+    );
+    await h.applyFill(
+      fill({ fillId: "p2", symbol: "PNL", side: "SELL", qty: "4", price: "12.5", timestamp: at(2) }),
+    );
+    await h.updatePosition("PNL", "6", "10.25"); // keeps realizedPnl, bumps the version
+    secondary.failing.clear();
+    await h.drain(5000);
+    const p = (await primary.fetchPosition("PNL"))!;
+    expect(p.realizedPnl.toFixed()).toBe("10");
+    expectSamePosition((await secondary.fetchPosition("PNL"))!, p, "PNL");
+  });
+
+  it("under random failures before and after applying, the secondary's position version never goes back", async () => {
+    const primary = new InMemoryAdapter();
+    const secondary = new FlakyRecording(0.25, 0.15, 99);
+    const h = new HybridAdapter(primary, secondary, { retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+    closers.push(() => h.close());
+    const fills = randomFills("FLAKY", 200, 5);
+    for (const [i, f] of fills.entries()) {
+      await h.applyFill(f);
+      if (i % 20 === 19) await new Promise((r) => setTimeout(r, 2)); // let passes of various sizes form
+    }
+    await h.drain(20_000);
+    expect(secondary.versions.length).toBeGreaterThan(1);
+    for (let i = 1; i < secondary.versions.length; i++) {
+      expect(secondary.versions[i], `write ${i}`).toBeGreaterThanOrEqual(secondary.versions[i - 1] as number);
+    }
+    expectSamePosition(
+      (await secondary.fetchPosition("FLAKY"))!,
+      (await primary.fetchPosition("FLAKY"))!,
+      "FLAKY",
+    );
+    const ledger = await secondary.fetchLedger({ symbol: "FLAKY", limit: MAX_LEDGER_LIMIT });
+    expect(ledger.map((e) => e.fillId).sort()).toEqual(fills.map((f) => f.fillId).sort());
+  });
 });
+
+/**
+ * A memory store whose writes fail at random (seeded): before applying (`before`), or after applying
+ * (`after`: an ambiguous failure); `versions` records the version of every position it stored.
+ */
+class FlakyRecording extends InMemoryAdapter {
+  readonly versions: number[] = [];
+  #seed: number;
+  constructor(
+    readonly before: number,
+    readonly after: number,
+    seed: number,
+  ) {
+    super();
+    this.#seed = seed;
+  }
+  #roll(): number {
+    this.#seed = (this.#seed * 1103515245 + 12345) % 2147483648;
+    return this.#seed / 2147483648;
+  }
+  async #flaky<T>(apply: () => Promise<T>): Promise<T> {
+    const r = this.#roll();
+    if (r < this.before) throw new DataSourceUnavailableError("down before applying", { source: "flaky" });
+    const result = await apply();
+    if (r < this.before + this.after)
+      throw new DataSourceUnavailableError("lost the reply", { source: "flaky" });
+    return result;
+  }
+  override async putPosition(...a: Parameters<InMemoryAdapter["putPosition"]>) {
+    return this.#flaky(async () => {
+      const done = await super.putPosition(...a);
+      this.versions.push(a[0].version);
+      return done;
+    });
+  }
+  override async appendLedger(...a: Parameters<InMemoryAdapter["appendLedger"]>) {
+    return this.#flaky(() => super.appendLedger(...a));
+  }
+}

@@ -135,12 +135,16 @@ export abstract class ChannelBase {
     });
   }
 
-  /** A delivery failed and will be retried: record it, tell the listener once, wait out the backoff. */
-  protected async retryLater(error: unknown): Promise<void> {
+  /**
+   * A delivery failed and will be retried: record it, tell the listener once, wait out the backoff (growing
+   * with `attempt`, by default the channel's failure streak); not at all once paused or stopped.
+   */
+  protected async retryLater(error: unknown, attempt = this.failures + 1): Promise<void> {
     this.failures++;
     this.error = error instanceof Error ? error.message : String(error);
     if (!this.#reportedDegraded) this.event("secondary write failed");
-    await this.backoff.wait(this.failures, this.draining > 0);
+    if (this.stopped || this.paused) return;
+    await this.backoff.wait(attempt, this.draining > 0);
   }
 
   /** A delivery succeeded: the failure streak is over. */

@@ -38,6 +38,8 @@ export interface PassOutcome {
   failure: unknown;
   /** Whether any write failed with a retryable error. */
   failed: boolean;
+  /** The most failed attempts of a write that failed in this pass (the retry backoff grows with it). */
+  maxAttempts: number;
 }
 
 /** A lane's first `done` writes landed; with `failed`, the write after them failed with `error`. */
@@ -65,12 +67,24 @@ export async function deliverPass(
     if (lane) lane.push(item);
     else lanes.set(key, [item]);
   }
-  const outcome: PassOutcome = { finished: new Set(), rejected: [], failure: undefined, failed: false };
+  const outcome: PassOutcome = {
+    finished: new Set(),
+    rejected: [],
+    failure: undefined,
+    failed: false,
+    maxAttempts: 0,
+  };
   await Promise.all(
     [...lanes].map(async ([key, lane]) => {
-      const { done, failed, error } = key.startsWith("symbol:")
-        ? await deliverSymbolLane(lane, secondary)
-        : await deliverInOrder(lane, primary, secondary, unsure);
+      let result: LaneOutcome;
+      try {
+        result = key.startsWith("symbol:")
+          ? await deliverSymbolLane(lane, secondary)
+          : await deliverInOrder(lane, primary, secondary, unsure);
+      } catch (error) {
+        result = { done: 0, failed: true, error }; // not a write's failure: the lane is retried from its head
+      }
+      const { done, failed, error } = result;
       for (let i = 0; i < done; i++) outcome.finished.add(lane[i] as QueuedOp);
       if (!failed) return;
       const item = lane[done] as QueuedOp;
@@ -80,6 +94,7 @@ export async function deliverPass(
         return;
       }
       item.attempts++;
+      outcome.maxAttempts = Math.max(outcome.maxAttempts, item.attempts);
       if (!outcome.failed) outcome.failure = error;
       outcome.failed = true;
     }),
@@ -109,60 +124,67 @@ async function deliverInOrder(
 }
 
 /**
- * One symbol's fills and position writes. Position writes overwrite, so only the newest one matters: the
- * ledger rows of the lane's fills are appended at once (a fillId already there landed before: fine), then the
- * newest position among the writes before the first failed append is written once.
+ * One symbol's fills and position writes. The ledger rows of the lane's fills are appended at once (a fillId
+ * already there landed before: fine). Then, among the writes before the first failed append, the positions:
+ * a fill's booked position and `putPosition` are whole copies, so only the newest of those is written, followed
+ * by each `updatePosition` after it in order (those keep the secondary's other fields and bump its version,
+ * as they did on the primary). The writes go oldest first and stop at a failure: a later pass resumes at the
+ * write that failed, never before it, so the secondary's position never goes back.
  */
 async function deliverSymbolLane(
   lane: readonly QueuedOp[],
   secondary: DataSourceAdapter,
 ): Promise<LaneOutcome> {
-  const appended = await Promise.allSettled(lane.map((q) => appendFillEntry(q.op, secondary)));
+  const appended = await Promise.allSettled(lane.map((q) => appendFillEntry(q, secondary)));
   const firstFailed = appended.findIndex((r) => r.status === "rejected");
   const prefix = firstFailed < 0 ? lane.length : firstFailed;
-  for (let i = prefix - 1; i >= 0; i--) {
-    const write = await positionWrite((lane[i] as QueuedOp).op, secondary);
-    if (write === null) continue;
+  for (const { index, write } of await positionWrites(lane, prefix, secondary)) {
     try {
       await write();
     } catch (error) {
-      // Retried from the lane's head (its appends find their fillIds); one the secondary never accepts
-      // is that write's alone.
-      return isPermanent(error) ? { done: i, failed: true, error } : { done: 0, failed: true, error };
+      // The writes before it landed or were superseded by it; it (and the rest of the lane) is retried.
+      return { done: index, failed: true, error };
     }
-    break;
   }
   if (firstFailed < 0) return { done: lane.length, failed: false };
   return { done: prefix, failed: true, error: (appended[firstFailed] as PromiseRejectedResult).reason };
 }
 
-/** The ledger row of a fill op (nothing for position writes or a fill the primary refused). */
-async function appendFillEntry(op: SecondaryOp, secondary: DataSourceAdapter): Promise<void> {
-  if (op.kind !== "fill") return;
+/** The ledger row of a fill op, once (nothing for position writes or a fill the primary refused). */
+async function appendFillEntry(item: QueuedOp, secondary: DataSourceAdapter): Promise<void> {
+  const op = item.op;
+  if (op.kind !== "fill" || item.entryLanded === true) return;
   const booked = await op.booked;
   if (booked === null) return;
   await secondary.appendLedger(booked.entry).catch((error: unknown) => {
     if (!(error instanceof ConflictError)) throw error; // the fillId is there already: an earlier attempt landed
   });
+  item.entryLanded = true;
 }
 
-/** The position write an op carries, or null (a fill the primary refused). */
-async function positionWrite(
-  op: SecondaryOp,
+/**
+ * The position writes of `lane[0..prefix)`, oldest first: from the newest whole copy (a booked fill's
+ * position, a `putPosition`) on, plus every `updatePosition` after it; all of them when there is no copy.
+ */
+async function positionWrites(
+  lane: readonly QueuedOp[],
+  prefix: number,
   secondary: DataSourceAdapter,
-): Promise<(() => Promise<unknown>) | null> {
-  switch (op.kind) {
-    case "position":
-      return () => secondary.updatePosition(op.symbol, op.qty, op.avgPrice);
-    case "putPosition":
-      return () => copyPosition(secondary, op.position);
-    case "fill": {
-      const booked = await op.booked;
-      return booked === null ? null : () => copyPosition(secondary, booked.position);
+): Promise<{ readonly index: number; readonly write: () => Promise<unknown> }[]> {
+  const writes: { index: number; write: () => Promise<unknown> }[] = [];
+  for (let i = prefix - 1; i >= 0; i--) {
+    const op = (lane[i] as QueuedOp).op;
+    if (op.kind === "position") {
+      writes.push({ index: i, write: () => secondary.updatePosition(op.symbol, op.qty, op.avgPrice) });
+      continue;
     }
-    default:
-      return null;
+    const copy =
+      op.kind === "putPosition" ? op.position : op.kind === "fill" ? (await op.booked)?.position : null;
+    if (copy === null || copy === undefined) continue; // a fill the primary refused
+    writes.push({ index: i, write: () => copyPosition(secondary, copy) });
+    break;
   }
+  return writes.reverse();
 }
 
 /** The write at `from` plus the tick writes right behind it (up to 5000 ticks): replayed as one write. */

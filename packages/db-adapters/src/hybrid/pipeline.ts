@@ -85,7 +85,8 @@ export class SecondaryPipeline extends ChannelBase implements SecondaryChannel {
       }
       this.#unsure = true;
       if (outcome.finished.size > outcome.rejected.length) this.delivered();
-      await this.retryLater(outcome.failure);
+      // The wait grows with the failing write's own attempts: progress of other lanes does not reset it.
+      await this.retryLater(outcome.failure, outcome.maxAttempts);
     }
   }
 }

@@ -38,6 +38,8 @@ export interface QueuedOp {
   readonly op: SecondaryOp;
   /** Failed attempts so far: a retried write may have landed before it failed. */
   attempts: number;
+  /** A fill whose ledger row the secondary confirmed: a later pass does not send it again. */
+  entryLanded?: boolean;
 }
 
 /**
