@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { HybridAdapter, InMemoryAdapter } from "../src/index.js";
 import { expectSamePosition, randomFills } from "../src/testing/index.js";
 import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
+import { describePg, migratedAdapter, pgUrlOrNull } from "./timescale-helpers.js";
+
+const url = await pgUrlOrNull();
 
 // The in-memory Hybrid pipeline delivers in passes split into lanes (hybrid/lanes.ts): one symbol's writes in
 // order, lanes at once. These tests pin what that promises.
@@ -166,6 +169,33 @@ describe("HybridAdapter secondary lanes (in-memory pipeline)", () => {
     );
     const ledger = await secondary.fetchLedger({ symbol: "FLAKY", limit: MAX_LEDGER_LIMIT });
     expect(ledger.map((e) => e.fillId).sort()).toEqual(fills.map((f) => f.fillId).sort());
+  });
+});
+
+describePg(url, "HybridAdapter outbox relay lanes (Timescale primary)", () => {
+  it("a lane that keeps failing backs off by its own attempts while the other lanes' rows are delivered", async () => {
+    const { adapter, drop } = await migratedAdapter(url!, "relay_lanes", {
+      pool: { minConnections: 0, maxConnections: 4 },
+    });
+    const secondary = new SymbolOutage();
+    const h = new HybridAdapter(adapter, secondary, { retry: { baseDelayMs: 20, maxDelayMs: 5000 } });
+    closers.push(() => h.close(), drop); // in this order: the schema goes after the relay stopped
+    expect(h.durableBacklog).toBe(true);
+    secondary.failing.add("STUCK");
+    await h.updatePosition("STUCK", "1", "1");
+    const started = Date.now();
+    let i = 0;
+    while (Date.now() - started < 1500) {
+      await h.updatePosition("LIVE", String(++i), "1");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(secondary.refused).toBeLessThanOrEqual(10);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await secondary.fetchPosition("LIVE"))?.qty.toFixed()).toBe(String(i));
+    secondary.failing.clear();
+    await h.drain(5000);
+    expect((await secondary.fetchPosition("STUCK"))?.qty.toFixed()).toBe("1");
+    expect((await adapter.outboxStats()).depth).toBe(0);
   });
 });
 

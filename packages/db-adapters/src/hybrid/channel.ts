@@ -1,5 +1,6 @@
 import { DataSourceUnavailableError, withTimeout } from "@qts/contracts";
 import { Backoff } from "./backoff.js";
+import { laneOf } from "./lanes.js";
 import type { QueuedOp, SecondaryOp } from "./secondary-queue.js";
 
 export type PipelineEvent = "secondary write failed" | "overflow" | "recovered";
@@ -51,6 +52,8 @@ export abstract class ChannelBase {
   /** Callers waiting in `drain()`: retry waits are cut to 50 ms. */
   protected draining = 0;
   #pumping: Promise<void> | null = null;
+  /** While the pump sleeps because every lane it saw waits out a retry: those lanes (see `wakeFor`). */
+  #sleepingFor: ReadonlySet<string> | null = null;
   #reportedDegraded = false;
   #emptyWaiters: (() => void)[] = [];
 
@@ -135,16 +138,33 @@ export abstract class ChannelBase {
     });
   }
 
-  /**
-   * A delivery failed and will be retried: record it, tell the listener once, wait out the backoff (growing
-   * with `attempt`, by default the channel's failure streak); not at all once paused or stopped.
-   */
-  protected async retryLater(error: unknown, attempt = this.failures + 1): Promise<void> {
+  /** A delivery failed and will be retried: record it and tell the listener (once per degraded spell). */
+  protected noteFailure(error: unknown): void {
     this.failures++;
     this.error = error instanceof Error ? error.message : String(error);
     if (!this.#reportedDegraded) this.event("secondary write failed");
+  }
+
+  /** `noteFailure`, then wait out the channel's backoff (not at all once paused or stopped). */
+  protected async retryLater(error: unknown): Promise<void> {
+    this.noteFailure(error);
     if (this.stopped || this.paused) return;
-    await this.backoff.wait(attempt, this.draining > 0);
+    await this.backoff.wait(this.failures, this.draining > 0);
+  }
+
+  /** Sleeps until the first of the `waiting` lanes is due (`ms`), unless a write for another lane arrives. */
+  protected async sleepForLanes(ms: number, waiting: ReadonlySet<string>): Promise<void> {
+    this.#sleepingFor = waiting;
+    try {
+      await this.backoff.sleep(ms);
+    } finally {
+      this.#sleepingFor = null;
+    }
+  }
+
+  /** A new write: wakes a pump that sleeps for waiting lanes when the write belongs to none of them. */
+  protected wakeFor(op: SecondaryOp): void {
+    if (this.#sleepingFor !== null && !this.#sleepingFor.has(laneOf(op))) this.backoff.wake();
   }
 
   /** A delivery succeeded: the failure streak is over. */

@@ -38,8 +38,8 @@ export interface PassOutcome {
   failure: unknown;
   /** Whether any write failed with a retryable error. */
   failed: boolean;
-  /** The most failed attempts of a write that failed in this pass (the retry backoff grows with it). */
-  maxAttempts: number;
+  /** The writes that failed with a retryable error in this pass (each heads its lane's rest). */
+  readonly retrying: QueuedOp[];
 }
 
 /** A lane's first `done` writes landed; with `failed`, the write after them failed with `error`. */
@@ -72,7 +72,7 @@ export async function deliverPass(
     rejected: [],
     failure: undefined,
     failed: false,
-    maxAttempts: 0,
+    retrying: [],
   };
   await Promise.all(
     [...lanes].map(async ([key, lane]) => {
@@ -94,12 +94,52 @@ export async function deliverPass(
         return;
       }
       item.attempts++;
-      outcome.maxAttempts = Math.max(outcome.maxAttempts, item.attempts);
+      outcome.retrying.push(item);
       if (!outcome.failed) outcome.failure = error;
       outcome.failed = true;
     }),
   );
   return outcome;
+}
+
+/** When a write that failed may be tried again: after its lane's backoff, cut to 50 ms while someone drains. */
+export function dueOf(item: Pick<QueuedOp, "failedAt" | "retryAfterMs">, hurry: boolean): number {
+  if (item.failedAt === undefined || item.retryAfterMs === undefined) return 0;
+  return item.failedAt + (hurry ? Math.min(item.retryAfterMs, 50) : item.retryAfterMs);
+}
+
+/**
+ * The writes a pass may take at `now` (`performance.now()`), in queue order, at most `max`: a lane whose next
+ * write is waiting out its retry backoff is left out whole (so its order holds) while the other lanes go on.
+ * `nextDue` is when the earliest waiting lane may go again (Infinity when none waits); `waiting` names those
+ * lanes.
+ */
+export function readyWrites(
+  queue: readonly QueuedOp[],
+  max: number,
+  now: number,
+  hurry: boolean,
+): { readonly ready: QueuedOp[]; readonly nextDue: number; readonly waiting: ReadonlySet<string> } {
+  const waiting = new Set<string>();
+  const ready: QueuedOp[] = [];
+  let nextDue = Number.POSITIVE_INFINITY;
+  for (const item of queue) {
+    if (ready.length >= max) break;
+    const due = dueOf(item, hurry);
+    if (due <= now && waiting.size === 0) {
+      ready.push(item); // the common case: nothing is waiting, no lane key needed
+      continue;
+    }
+    const lane = laneOf(item.op);
+    if (waiting.has(lane)) continue;
+    if (due > now) {
+      waiting.add(lane);
+      nextDue = Math.min(nextDue, due);
+      continue;
+    }
+    ready.push(item);
+  }
+  return { ready, nextDue, waiting };
 }
 
 /** Ledger, bar and tick lanes: one write after another (consecutive tick writes merged, up to 5000 ticks). */

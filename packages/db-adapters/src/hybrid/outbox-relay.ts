@@ -1,7 +1,7 @@
 import type { DataSourceAdapter, OutboxDelivery, OutboxRow, OutboxStore } from "@qts/contracts";
 import { decodeOp } from "../replication/outbox-codec.js";
 import { ChannelBase, type ChannelOptions, type SecondaryChannel } from "./channel.js";
-import { deliverPass } from "./lanes.js";
+import { deliverPass, dueOf, readyWrites } from "./lanes.js";
 import { isPermanent, type QueuedOp, type SecondaryOp } from "./secondary-queue.js";
 
 /** Outbox rows delivered per relay pass (one primary transaction). */
@@ -25,6 +25,12 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
   readonly #secondary: DataSourceAdapter;
   /** Last known outbox depth: measured after every pass (0 before the first), +1 per write of this process. */
   #depth = 0;
+  /** Rows that failed and wait out their lane's retry: id → their attempts and retry time. */
+  #retrying = new Map<string, Pick<QueuedOp, "attempts" | "failedAt" | "retryAfterMs">>();
+  /** What the current pass did: -1 before its delivery ran; then rows delivered, and when a skipped lane is due. */
+  #passDelivered = -1;
+  #passNextDue = Number.POSITIVE_INFINITY;
+  #passWaiting: ReadonlySet<string> = new Set();
 
   constructor(
     primary: DataSourceAdapter & OutboxStore,
@@ -45,8 +51,9 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
     return this.#depth;
   }
 
-  enqueue(): void {
+  enqueue(item: QueuedOp): void {
     this.#depth++;
+    this.wakeFor(item.op);
     this.kick();
   }
 
@@ -66,6 +73,8 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
 
   protected async pump(): Promise<void> {
     while (!this.stopped && !this.paused) {
+      this.#passDelivered = -1;
+      this.#passNextDue = Number.POSITIVE_INFINITY;
       try {
         const delivered = await this.#primary.relayOutbox(RELAY_BATCH, (rows) => this.#deliver(rows));
         this.#depth = (await this.#primary.outboxStats()).depth;
@@ -74,12 +83,30 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
           if (this.#depth > 0) await this.backoff.wait(1, this.draining > 0);
           continue;
         }
-        this.delivered();
+        if (this.#retrying.size === 0) this.delivered();
         if (this.#depth === 0) return;
+        if (delivered === 0) await this.#sleepUntilDue(); // every lane of the pass waits out a retry
       } catch (error) {
-        await this.retryLater(error);
+        if (this.#passDelivered < 0) {
+          await this.retryLater(error); // the primary (or the decoding) failed: the channel backs off
+          continue;
+        }
+        // A delivery failed: its lane waits by its own attempts (recorded by #deliver), the others go on.
+        this.noteFailure(error);
+        if (this.#passDelivered === 0) await this.#sleepUntilDue();
       }
     }
+  }
+
+  /** Every lane of the pass waits out a retry: sleep until the first is due, or a write for another lane. */
+  async #sleepUntilDue(): Promise<void> {
+    const now = performance.now();
+    const due = Math.min(
+      this.#passNextDue,
+      ...[...this.#retrying.values()].map((r) => dueOf(r, this.draining > 0)),
+    );
+    const ms = Number.isFinite(due) ? due - now : this.backoff.delayFor(1);
+    await this.sleepForLanes(ms, this.#passWaiting);
   }
 
   /**
@@ -93,17 +120,45 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
     const delivered: string[] = [];
     for (const row of rows) {
       try {
-        ids.set({ op: decodeOp(row.kind, row.payload), attempts: 1 }, row.id);
+        const retry = this.#retrying.get(row.id);
+        ids.set({ op: decodeOp(row.kind, row.payload), attempts: 0, ...retry }, row.id);
       } catch (error) {
         if (!isPermanent(error)) throw error;
         this.#reject(row, error);
         delivered.push(row.id);
       }
     }
-    const outcome = await deliverPass([...ids.keys()], this.#primary, this.#secondary, true);
+    const now = performance.now();
+    const { ready, nextDue, waiting } = readyWrites(
+      [...ids.keys()],
+      Number.POSITIVE_INFINITY,
+      now,
+      this.draining > 0,
+    );
+    this.#passNextDue = nextDue;
+    this.#passWaiting = waiting;
+    const outcome = await deliverPass(ready, this.#primary, this.#secondary, true);
     for (const { item, error } of outcome.rejected)
       this.#reject({ kind: item.op.kind, id: ids.get(item) }, error);
-    for (const item of outcome.finished) delivered.push(ids.get(item) as string);
+    const at = performance.now();
+    for (const item of outcome.retrying) {
+      item.failedAt = at;
+      item.retryAfterMs = this.backoff.delayFor(item.attempts);
+    }
+    // Rebuilt from this pass's rows: a row another relay delivered, or a repair discarded, is forgotten.
+    const retrying = new Map<string, Pick<QueuedOp, "attempts" | "failedAt" | "retryAfterMs">>();
+    for (const [item, id] of ids) {
+      if (outcome.finished.has(item)) delivered.push(id);
+      else if (item.failedAt !== undefined) {
+        retrying.set(id, {
+          attempts: item.attempts,
+          failedAt: item.failedAt,
+          retryAfterMs: item.retryAfterMs,
+        });
+      }
+    }
+    this.#retrying = retrying;
+    this.#passDelivered = delivered.length;
     return { delivered, failure: outcome.failed ? outcome.failure : undefined };
   }
 

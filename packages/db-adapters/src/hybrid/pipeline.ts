@@ -1,6 +1,6 @@
 import type { DataSourceAdapter } from "@qts/contracts";
 import { ChannelBase, type ChannelOptions, type SecondaryChannel } from "./channel.js";
-import { deliverPass, type PassOutcome } from "./lanes.js";
+import { deliverPass, type PassOutcome, readyWrites } from "./lanes.js";
 import type { QueuedOp, SecondaryOp } from "./secondary-queue.js";
 
 /** Most queued writes delivered in one pass. */
@@ -11,9 +11,9 @@ const PASS_SIZE = 1000;
  * accepted, in the order the primary acknowledged them, and delivers them in passes: up to 1000 queued writes
  * at a time, split into lanes (`laneOf`: one symbol's position and fill writes, bars, ticks, identical ledger
  * entries), each lane in order, lanes at once, so a secondary that batches (Sheets: one request per tab per
- * flush) gets a whole pass in a few requests. A failed write stays queued with the rest of its lane and is
- * retried with full-jitter exponential backoff; at most `maxBacklog` writes are kept, newer ones are dropped
- * and `needsRepair` is set.
+ * flush) gets a whole pass in a few requests. A failed write stays queued with the rest of its lane, which
+ * waits out a full-jitter exponential backoff of that write's attempts while the other lanes go on; at most
+ * `maxBacklog` writes are kept, newer ones are dropped and `needsRepair` is set.
  */
 export class SecondaryPipeline extends ChannelBase implements SecondaryChannel {
   #queue: QueuedOp[] = [];
@@ -41,6 +41,7 @@ export class SecondaryPipeline extends ChannelBase implements SecondaryChannel {
       return;
     }
     this.#queue.push(item);
+    this.wakeFor(item.op);
     this.kick();
   }
 
@@ -64,10 +65,17 @@ export class SecondaryPipeline extends ChannelBase implements SecondaryChannel {
 
   protected async pump(): Promise<void> {
     while (this.#queue.length > 0 && !this.stopped && !this.paused) {
-      const pass = this.#queue.slice(0, PASS_SIZE);
+      const hurry = this.draining > 0;
+      const now = performance.now();
+      const { ready, nextDue, waiting } = readyWrites(this.#queue, PASS_SIZE, now, hurry);
+      if (ready.length === 0) {
+        // Every lane waits out a retry: a write for another lane, drain, pause or stop wakes it.
+        await this.sleepForLanes(nextDue - now, waiting);
+        continue;
+      }
       let outcome: PassOutcome;
       try {
-        outcome = await deliverPass(pass, this.primary, this.secondary, this.#unsure);
+        outcome = await deliverPass(ready, this.primary, this.secondary, this.#unsure);
       } catch (error) {
         // Not a write's failure (those are in the outcome): nothing is known to have landed; retry the pass.
         this.#unsure = true;
@@ -79,14 +87,18 @@ export class SecondaryPipeline extends ChannelBase implements SecondaryChannel {
         const message = error instanceof Error ? error.message : String(error);
         this.dropWrite(`secondary rejected a ${item.op.kind} write: ${message}`);
       }
-      if (!outcome.failed) {
-        this.delivered();
-        continue;
+      if (outcome.failed) {
+        // Each failed write's lane waits by that write's own attempts; the other lanes go on at once.
+        this.#unsure = true;
+        const at = performance.now();
+        for (const item of outcome.retrying) {
+          item.failedAt = at;
+          item.retryAfterMs = this.backoff.delayFor(item.attempts);
+        }
+        this.noteFailure(outcome.failure);
+      } else if (!this.#queue.some((q) => q.attempts > 0)) {
+        this.delivered(); // nothing queued is failing any more
       }
-      this.#unsure = true;
-      if (outcome.finished.size > outcome.rejected.length) this.delivered();
-      // The wait grows with the failing write's own attempts: progress of other lanes does not reset it.
-      await this.retryLater(outcome.failure, outcome.maxAttempts);
     }
   }
 }

@@ -40,6 +40,9 @@ export interface QueuedOp {
   attempts: number;
   /** A fill whose ledger row the secondary confirmed: a later pass does not send it again. */
   entryLanded?: boolean;
+  /** When it last failed (`performance.now()`), and how long its lane then waits before trying it again. */
+  failedAt?: number | undefined;
+  retryAfterMs?: number | undefined;
 }
 
 /**
