@@ -1,6 +1,6 @@
 import { DataSourceUnavailableError, type Fill, fill, MAX_LEDGER_LIMIT } from "@qts/contracts";
 import { afterEach, describe, expect, it } from "vitest";
-import { HybridAdapter, InMemoryAdapter } from "../src/index.js";
+import { HybridAdapter, InMemoryAdapter, TimescaleAdapter } from "../src/index.js";
 import { expectSamePosition, randomFills } from "../src/testing/index.js";
 import { sheetsAdapter, startEmulator } from "./sheets-helpers.js";
 import { describePg, migratedAdapter, pgUrlOrNull } from "./timescale-helpers.js";
@@ -196,6 +196,32 @@ describePg(url, "HybridAdapter outbox relay lanes (Timescale primary)", () => {
     await h.drain(5000);
     expect((await secondary.fetchPosition("STUCK"))?.qty.toFixed()).toBe("1");
     expect((await adapter.outboxStats()).depth).toBe(0);
+  });
+
+  it("close() with a lane waiting out a long retry stops the relay at once (the rows stay in the outbox)", async () => {
+    const { adapter, schema, drop } = await migratedAdapter(url!, "relay_close", {
+      pool: { minConnections: 0, maxConnections: 4 },
+    });
+    const secondary = new SymbolOutage();
+    const h = new HybridAdapter(adapter, secondary, {
+      retry: { baseDelayMs: 4000, maxDelayMs: 8000 },
+      closeDrainTimeoutMs: 100,
+    });
+    closers.push(drop);
+    secondary.failing.add("STUCK");
+    await h.updatePosition("STUCK", "1", "1");
+    const deadline = Date.now() + 3000;
+    while (secondary.refused < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(secondary.refused).toBeGreaterThanOrEqual(1);
+    const started = Date.now();
+    await h.close();
+    expect(Date.now() - started).toBeLessThan(1500);
+    const again = new TimescaleAdapter({ dsn: url!, schema, pool: { minConnections: 0, maxConnections: 1 } });
+    try {
+      expect((await again.outboxStats()).depth).toBe(1); // safe in the primary for the next relay
+    } finally {
+      await again.close();
+    }
   });
 });
 

@@ -1,5 +1,8 @@
 import { backoffDelayMs } from "@qts/contracts";
 
+/** setTimeout's largest delay (a larger one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * The retry wait of the Hybrid secondary channels (in-memory pipeline and outbox relay): full jitter up to
  * min(maxDelayMs, baseDelayMs * 2^(failures-1)) (the one `backoffDelayMs`), at most 50 ms while someone waits
@@ -32,7 +35,7 @@ export class Backoff {
   sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       this.#wake = resolve;
-      this.#timer = setTimeout(resolve, Math.max(0, ms));
+      this.#timer = setTimeout(resolve, Math.min(Math.max(0, ms), MAX_TIMER_MS));
       this.#timer.unref?.();
     }).finally(() => {
       if (this.#timer) clearTimeout(this.#timer);

@@ -52,8 +52,14 @@ export abstract class ChannelBase {
   /** Callers waiting in `drain()`: retry waits are cut to 50 ms. */
   protected draining = 0;
   #pumping: Promise<void> | null = null;
-  /** While the pump sleeps because every lane it saw waits out a retry: those lanes (see `wakeFor`). */
+  /**
+   * While the pump sleeps because every lane it saw waits out a retry: those lanes (see `wakeFor`); an empty
+   * set when no new write can help (the relay's window is full of waiting rows); null while not sleeping.
+   */
   #sleepingFor: ReadonlySet<string> | null = null;
+  /** Writes handed over since the current pass began (a pass that cannot see them must not sleep past them). */
+  #arrived: SecondaryOp[] = [];
+  #sleeping = false;
   #reportedDegraded = false;
   #emptyWaiters: (() => void)[] = [];
 
@@ -87,8 +93,12 @@ export abstract class ChannelBase {
   async drain(timeoutMs: number, source: string): Promise<void> {
     if (this.knownEmpty()) return;
     this.draining++;
+    let waiter: (() => void) | undefined;
     try {
-      const empty = new Promise<void>((resolve) => this.#emptyWaiters.push(resolve));
+      const empty = new Promise<void>((resolve) => {
+        waiter = resolve;
+        this.#emptyWaiters.push(resolve);
+      });
       this.backoff.wake();
       this.kick();
       await withTimeout(empty, timeoutMs, () => {
@@ -100,6 +110,8 @@ export abstract class ChannelBase {
       });
     } finally {
       this.draining--;
+      const at = waiter === undefined ? -1 : this.#emptyWaiters.indexOf(waiter);
+      if (at >= 0) this.#emptyWaiters.splice(at, 1); // a drain that timed out leaves no waiter behind
     }
   }
 
@@ -152,19 +164,34 @@ export abstract class ChannelBase {
     await this.backoff.wait(this.failures, this.draining > 0);
   }
 
-  /** Sleeps until the first of the `waiting` lanes is due (`ms`), unless a write for another lane arrives. */
-  protected async sleepForLanes(ms: number, waiting: ReadonlySet<string>): Promise<void> {
-    this.#sleepingFor = waiting;
+  /** A pass begins: writes handed over from now on are the ones it may not have seen. */
+  protected beginPass(): void {
+    this.#arrived = [];
+  }
+
+  /**
+   * Sleeps until the first of the `waiting` lanes is due (`ms`), unless a write for another lane arrives (or
+   * arrived during the pass); `null`: only the time, drain, pause or stop end it. Not at all once paused or
+   * stopped.
+   */
+  protected async sleepForLanes(ms: number, waiting: ReadonlySet<string> | null): Promise<void> {
+    if (this.stopped || this.paused) return;
+    const lanes = waiting ?? new Set<string>();
+    if (waiting !== null && this.#arrived.some((op) => !lanes.has(laneOf(op)))) return;
+    this.#sleepingFor = waiting === null ? null : lanes;
+    this.#sleeping = true;
     try {
       await this.backoff.sleep(ms);
     } finally {
       this.#sleepingFor = null;
+      this.#sleeping = false;
     }
   }
 
   /** A new write: wakes a pump that sleeps for waiting lanes when the write belongs to none of them. */
   protected wakeFor(op: SecondaryOp): void {
-    if (this.#sleepingFor !== null && !this.#sleepingFor.has(laneOf(op))) this.backoff.wake();
+    if (!this.#sleeping) this.#arrived.push(op);
+    else if (this.#sleepingFor !== null && !this.#sleepingFor.has(laneOf(op))) this.backoff.wake();
   }
 
   /** A delivery succeeded: the failure streak is over. */

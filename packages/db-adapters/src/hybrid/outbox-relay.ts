@@ -1,7 +1,7 @@
 import type { DataSourceAdapter, OutboxDelivery, OutboxRow, OutboxStore } from "@qts/contracts";
 import { decodeOp } from "../replication/outbox-codec.js";
 import { ChannelBase, type ChannelOptions, type SecondaryChannel } from "./channel.js";
-import { deliverPass, dueOf, readyWrites } from "./lanes.js";
+import { deliverPass, dueOf, laneOf, readyWrites } from "./lanes.js";
 import { isPermanent, type QueuedOp, type SecondaryOp } from "./secondary-queue.js";
 
 /** Outbox rows delivered per relay pass (one primary transaction). */
@@ -30,7 +30,8 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
   /** What the current pass did: -1 before its delivery ran; then rows delivered, and when a skipped lane is due. */
   #passDelivered = -1;
   #passNextDue = Number.POSITIVE_INFINITY;
-  #passWaiting: ReadonlySet<string> = new Set();
+  /** The lanes the pass left waiting (null: none of them can be helped by a new write, see `#deliver`). */
+  #passWaiting: Set<string> | null = new Set();
 
   constructor(
     primary: DataSourceAdapter & OutboxStore,
@@ -73,6 +74,7 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
 
   protected async pump(): Promise<void> {
     while (!this.stopped && !this.paused) {
+      this.beginPass();
       this.#passDelivered = -1;
       this.#passNextDue = Number.POSITIVE_INFINITY;
       try {
@@ -80,7 +82,8 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
         this.#depth = (await this.#primary.outboxStats()).depth;
         if (delivered === null) {
           // Another process is relaying this outbox: look again later (it may stop, or crash).
-          if (this.#depth > 0) await this.backoff.wait(1, this.draining > 0);
+          if (this.#depth === 0) return;
+          await this.sleepForLanes(this.backoff.delayFor(1, this.draining > 0), null);
           continue;
         }
         if (this.#retrying.size === 0) this.delivered();
@@ -136,7 +139,8 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
       this.draining > 0,
     );
     this.#passNextDue = nextDue;
-    this.#passWaiting = waiting;
+    // A window full of waiting rows hides newer ones: then no new write can be delivered before one is due.
+    this.#passWaiting = ready.length === 0 && rows.length >= RELAY_BATCH ? null : new Set(waiting);
     const outcome = await deliverPass(ready, this.#primary, this.#secondary, true);
     for (const { item, error } of outcome.rejected)
       this.#reject({ kind: item.op.kind, id: ids.get(item) }, error);
@@ -144,6 +148,7 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
     for (const item of outcome.retrying) {
       item.failedAt = at;
       item.retryAfterMs = this.backoff.delayFor(item.attempts);
+      this.#passWaiting?.add(laneOf(item.op));
     }
     // Rebuilt from this pass's rows: a row another relay delivered, or a repair discarded, is forgotten.
     const retrying = new Map<string, Pick<QueuedOp, "attempts" | "failedAt" | "retryAfterMs">>();

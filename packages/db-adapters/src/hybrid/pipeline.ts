@@ -65,6 +65,7 @@ export class SecondaryPipeline extends ChannelBase implements SecondaryChannel {
 
   protected async pump(): Promise<void> {
     while (this.#queue.length > 0 && !this.stopped && !this.paused) {
+      this.beginPass();
       const hurry = this.draining > 0;
       const now = performance.now();
       const { ready, nextDue, waiting } = readyWrites(this.#queue, PASS_SIZE, now, hurry);

@@ -110,12 +110,22 @@ async function ticksStillMissing(
   secondary: DataSourceAdapter,
 ): Promise<TickData[]> {
   const bySymbol = new Map<string, TickData[]>();
-  for (const t of batch) bySymbol.set(t.symbol, [...(bySymbol.get(t.symbol) ?? []), t]);
+  for (const t of batch) {
+    const list = bySymbol.get(t.symbol);
+    if (list) list.push(t);
+    else bySymbol.set(t.symbol, [t]);
+  }
   const out: TickData[] = [];
   for (const [symbol, ticks] of bySymbol) {
-    const times = ticks.map((t) => t.time.getTime());
-    const start = new Date(Math.min(...times));
-    const end = new Date(Math.max(...times) + 1);
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const t of ticks) {
+      const ms = t.time.getTime();
+      if (ms < first) first = ms;
+      if (ms > last) last = ms;
+    }
+    const start = new Date(first);
+    const end = new Date(last + 1);
     const [p, s] = await Promise.all([
       primary.fetchTickData(symbol, start, end),
       secondary.fetchTickData(symbol, start, end),
