@@ -57,7 +57,7 @@ export function toStoredArgs(mapping: Readonly<CacheHash>): string[] {
 /**
  * A stored hash from the flat `[field, value, ...]` reply of HGETALL sent as `call("HGETALL", key)` (which
  * ioredis does not convert): `null` for a missing key (empty reply), `{}` for the empty-hash marker. One pass,
- * no second walk over the object to test for emptiness. Fields such as `__proto__` become own properties.
+ * no second walk over the object to test for emptiness. A `__proto__` field becomes an own property.
  */
 export function hashFromReply(reply: unknown): CacheHash | null {
   if (!Array.isArray(reply) || reply.length === 0) return null;
@@ -66,7 +66,8 @@ export function hashFromReply(reply: unknown): CacheHash | null {
     const field = reply[i] as string;
     if (field === EMPTY_HASH_MARKER) continue;
     const value = reply[i + 1] as string;
-    if (field in hash)
+    // Only `__proto__` has a setter on Object.prototype: any other name assigned becomes an own property.
+    if (field === "__proto__")
       Object.defineProperty(hash, field, { value, configurable: true, enumerable: true, writable: true });
     else hash[field] = value;
   }
