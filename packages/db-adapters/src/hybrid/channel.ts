@@ -53,8 +53,8 @@ export abstract class ChannelBase {
   protected draining = 0;
   #pumping: Promise<void> | null = null;
   /**
-   * While the pump sleeps because every lane it saw waits out a retry: those lanes (see `wakeFor`); an empty
-   * set when no new write can help (the relay's window is full of waiting rows); null while not sleeping.
+   * While the pump sleeps because every lane it saw waits out a retry: those lanes (see `wakeFor`); null while
+   * not sleeping, or when no new write can help (the relay's window is full of waiting rows).
    */
   #sleepingFor: ReadonlySet<string> | null = null;
   /** Writes handed over since the current pass began (a pass that cannot see them must not sleep past them). */
@@ -164,6 +164,15 @@ export abstract class ChannelBase {
     await this.backoff.wait(this.failures, this.draining > 0);
   }
 
+  /** Writes that failed with a retryable error: each lane waits out a backoff of its write's own attempts. */
+  protected scheduleRetries(items: readonly QueuedOp[]): void {
+    const at = performance.now();
+    for (const item of items) {
+      item.failedAt = at;
+      item.retryAfterMs = this.backoff.delayFor(item.attempts);
+    }
+  }
+
   /** A pass begins: writes handed over from now on are the ones it may not have seen. */
   protected beginPass(): void {
     this.#arrived = [];
@@ -176,9 +185,8 @@ export abstract class ChannelBase {
    */
   protected async sleepForLanes(ms: number, waiting: ReadonlySet<string> | null): Promise<void> {
     if (this.stopped || this.paused) return;
-    const lanes = waiting ?? new Set<string>();
-    if (waiting !== null && this.#arrived.some((op) => !lanes.has(laneOf(op)))) return;
-    this.#sleepingFor = waiting === null ? null : lanes;
+    if (waiting !== null && this.#arrived.some((op) => !waiting.has(laneOf(op)))) return;
+    this.#sleepingFor = waiting;
     this.#sleeping = true;
     try {
       await this.backoff.sleep(ms);

@@ -34,12 +34,10 @@ export interface PassOutcome {
   readonly finished: Set<QueuedOp>;
   /** Writes the secondary rejected for good (`ValidationError`), with the error. */
   readonly rejected: { readonly item: QueuedOp; readonly error: unknown }[];
-  /** The first retryable failure (its write and the rest of its lane stay queued), or undefined. */
-  failure: unknown;
-  /** Whether any write failed with a retryable error. */
-  failed: boolean;
   /** The writes that failed with a retryable error in this pass (each heads its lane's rest). */
   readonly retrying: QueuedOp[];
+  /** The first of their errors (meaningful when `retrying` is not empty). */
+  failure: unknown;
 }
 
 /** A lane's first `done` writes landed; with `failed`, the write after them failed with `error`. */
@@ -70,9 +68,8 @@ export async function deliverPass(
   const outcome: PassOutcome = {
     finished: new Set(),
     rejected: [],
-    failure: undefined,
-    failed: false,
     retrying: [],
+    failure: undefined,
   };
   await Promise.all(
     [...lanes].map(async ([key, lane]) => {
@@ -94,9 +91,8 @@ export async function deliverPass(
         return;
       }
       item.attempts++;
+      if (outcome.retrying.length === 0) outcome.failure = error;
       outcome.retrying.push(item);
-      if (!outcome.failed) outcome.failure = error;
-      outcome.failed = true;
     }),
   );
   return outcome;

@@ -27,9 +27,8 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
   #depth = 0;
   /** Rows that failed and wait out their lane's retry: id → their attempts and retry time. */
   #retrying = new Map<string, Pick<QueuedOp, "attempts" | "failedAt" | "retryAfterMs">>();
-  /** What the current pass did: -1 before its delivery ran; then rows delivered, and when a skipped lane is due. */
+  /** Rows the current pass delivered; -1 before its delivery ran. */
   #passDelivered = -1;
-  #passNextDue = Number.POSITIVE_INFINITY;
   /** The lanes the pass left waiting (null: none of them can be helped by a new write, see `#deliver`). */
   #passWaiting: Set<string> | null = new Set();
 
@@ -76,7 +75,6 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
     while (!this.stopped && !this.paused) {
       this.beginPass();
       this.#passDelivered = -1;
-      this.#passNextDue = Number.POSITIVE_INFINITY;
       try {
         const delivered = await this.#primary.relayOutbox(RELAY_BATCH, (rows) => this.#deliver(rows));
         this.#depth = (await this.#primary.outboxStats()).depth;
@@ -104,8 +102,9 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
   /** Every lane of the pass waits out a retry: sleep until the first is due, or a write for another lane. */
   async #sleepUntilDue(): Promise<void> {
     const now = performance.now();
+    // Every row left waiting (skipped or just failed) is in #retrying, with its due time.
     const due = Math.min(
-      this.#passNextDue,
+      Number.POSITIVE_INFINITY,
       ...[...this.#retrying.values()].map((r) => dueOf(r, this.draining > 0)),
     );
     const ms = Number.isFinite(due) ? due - now : this.backoff.delayFor(1);
@@ -132,24 +131,14 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
       }
     }
     const now = performance.now();
-    const { ready, nextDue, waiting } = readyWrites(
-      [...ids.keys()],
-      Number.POSITIVE_INFINITY,
-      now,
-      this.draining > 0,
-    );
-    this.#passNextDue = nextDue;
+    const { ready, waiting } = readyWrites([...ids.keys()], Number.POSITIVE_INFINITY, now, this.draining > 0);
     // A window full of waiting rows hides newer ones: then no new write can be delivered before one is due.
     this.#passWaiting = ready.length === 0 && rows.length >= RELAY_BATCH ? null : new Set(waiting);
     const outcome = await deliverPass(ready, this.#primary, this.#secondary, true);
     for (const { item, error } of outcome.rejected)
       this.#reject({ kind: item.op.kind, id: ids.get(item) }, error);
-    const at = performance.now();
-    for (const item of outcome.retrying) {
-      item.failedAt = at;
-      item.retryAfterMs = this.backoff.delayFor(item.attempts);
-      this.#passWaiting?.add(laneOf(item.op));
-    }
+    this.scheduleRetries(outcome.retrying);
+    for (const item of outcome.retrying) this.#passWaiting?.add(laneOf(item.op));
     // Rebuilt from this pass's rows: a row another relay delivered, or a repair discarded, is forgotten.
     const retrying = new Map<string, Pick<QueuedOp, "attempts" | "failedAt" | "retryAfterMs">>();
     for (const [item, id] of ids) {
@@ -164,7 +153,7 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
     }
     this.#retrying = retrying;
     this.#passDelivered = delivered.length;
-    return { delivered, failure: outcome.failed ? outcome.failure : undefined };
+    return { delivered, failure: outcome.retrying.length > 0 ? outcome.failure : undefined };
   }
 
   #reject(row: { readonly kind: string; readonly id: string | undefined }, error: unknown): void {

@@ -1,6 +1,6 @@
 import type { DataSourceAdapter } from "@qts/contracts";
 import { ChannelBase, type ChannelOptions, type SecondaryChannel } from "./channel.js";
-import { deliverPass, type PassOutcome, readyWrites } from "./lanes.js";
+import { deliverPass, readyWrites } from "./lanes.js";
 import type { QueuedOp, SecondaryOp } from "./secondary-queue.js";
 
 /** Most queued writes delivered in one pass. */
@@ -74,28 +74,16 @@ export class SecondaryPipeline extends ChannelBase implements SecondaryChannel {
         await this.sleepForLanes(nextDue - now, waiting);
         continue;
       }
-      let outcome: PassOutcome;
-      try {
-        outcome = await deliverPass(ready, this.primary, this.secondary, this.#unsure);
-      } catch (error) {
-        // Not a write's failure (those are in the outcome): nothing is known to have landed; retry the pass.
-        this.#unsure = true;
-        await this.retryLater(error);
-        continue;
-      }
+      const outcome = await deliverPass(ready, this.primary, this.secondary, this.#unsure);
       if (outcome.finished.size > 0) this.#queue = this.#queue.filter((q) => !outcome.finished.has(q));
       for (const { item, error } of outcome.rejected) {
         const message = error instanceof Error ? error.message : String(error);
         this.dropWrite(`secondary rejected a ${item.op.kind} write: ${message}`);
       }
-      if (outcome.failed) {
+      if (outcome.retrying.length > 0) {
         // Each failed write's lane waits by that write's own attempts; the other lanes go on at once.
         this.#unsure = true;
-        const at = performance.now();
-        for (const item of outcome.retrying) {
-          item.failedAt = at;
-          item.retryAfterMs = this.backoff.delayFor(item.attempts);
-        }
+        this.scheduleRetries(outcome.retrying);
         this.noteFailure(outcome.failure);
       } else if (!this.#queue.some((q) => q.attempts > 0)) {
         this.delivered(); // nothing queued is failing any more
