@@ -1,3 +1,4 @@
+import { errorMessage } from "@qts/contracts/internal";
 import {
   createTestSchema,
   type PrivatePostgres,
@@ -92,7 +93,7 @@ export function createContext(quick: boolean, log: (line: string) => void): Owne
         try {
           await fn();
         } catch (error) {
-          log(`  cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
+          log(`  cleanup failed: ${errorMessage(error)}`);
         }
       }
     },

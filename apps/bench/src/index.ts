@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { errorMessage } from "@qts/contracts/internal";
 import { type BenchDef, createContext } from "./context.js";
 import { printRow } from "./format.js";
 import { type BenchReport, machineInfo, writeReport } from "./report.js";
@@ -53,7 +54,7 @@ export async function runBench(argv: string[]): Promise<number> {
       allowPositionals: false,
     }));
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    console.error(`${errorMessage(error)}\n\n${USAGE}`);
     return 2;
   }
   if (values.help === true) {
@@ -85,7 +86,7 @@ export async function runBench(argv: string[]): Promise<number> {
         out = await bench.run(ctx);
       } catch (error) {
         failed = true;
-        const msg = error instanceof Error ? error.message : String(error);
+        const msg = errorMessage(error);
         log(`  failed: ${msg}`);
         out = [
           skippedRow(

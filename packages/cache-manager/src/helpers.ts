@@ -1,4 +1,5 @@
 import { CacheUnavailableError, type Position, positionFromHash, withTimeout } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 
 /** A cached position, or null when the hash does not decode or belongs to another symbol. */
 export function decodePosition(hash: Readonly<Record<string, string>>, symbol: string): Position | null {
@@ -28,8 +29,4 @@ export function timeoutAfter<T>(promise: Promise<T>, ms: number, what: string): 
 export function asCacheUnavailable(error: unknown, what: string): CacheUnavailableError {
   if (error instanceof CacheUnavailableError) return error;
   return new CacheUnavailableError(`${what} failed: ${errorMessage(error)}`, { cause: error });
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

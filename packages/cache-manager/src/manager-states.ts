@@ -11,8 +11,8 @@ import {
   SafetyState,
   ValidationError,
 } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import type { GuardedCache } from "./guarded-cache.js";
-import { errorMessage } from "./helpers.js";
 import type { ManagerEvents } from "./manager-events.js";
 import type { NearCache } from "./near-cache.js";
 import { assertOpen, type SharedState } from "./shared-state.js";

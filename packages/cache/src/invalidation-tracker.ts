@@ -1,4 +1,5 @@
 import { CacheUnavailableError, ValidationError, withTimeout } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { Cluster, type Redis } from "ioredis";
 import { DeadlineQueue } from "./deadline-queue.js";
 
@@ -233,9 +234,7 @@ export class RedisInvalidationTracker {
       .catch((error: unknown) => {
         if (this.#closed) return;
         this.#subId = null;
-        this.#lose(
-          `invalidation connection unresponsive: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.#lose(`invalidation connection unresponsive: ${errorMessage(error)}`);
         this.#sub.disconnect(true);
       })
       .finally(() => {
@@ -255,7 +254,7 @@ export class RedisInvalidationTracker {
       .catch((error: unknown) => {
         this.#epoch++; // a timed-out attempt that completes late must not report tracking
         // the next `ready` of either connection tries again
-        this.#lastFailure = error instanceof Error ? error.message : String(error);
+        this.#lastFailure = errorMessage(error);
       })
       .finally(() => {
         this.#establishing = null;

@@ -26,6 +26,11 @@ export class QtsError extends Error {
   }
 }
 
+/** The message of a thrown value: an `Error`'s message, anything else as a string. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Renders a rejected value for an error message without dumping huge or secret values. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";

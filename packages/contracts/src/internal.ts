@@ -3,6 +3,6 @@
  * promise; for the packages of this repository only).
  */
 export { stripUndefined } from "./cache-config.js";
-export { describeValue } from "./errors.js";
+export { describeValue, errorMessage } from "./errors.js";
 export { freezeRedacted } from "./redact.js";
 export { requireObject } from "./validation.js";

@@ -12,7 +12,7 @@ import {
   ReadOnlyError,
   ValidationError,
 } from "../src/index.js";
-import { describeValue } from "../src/internal.js";
+import { describeValue, errorMessage } from "../src/internal.js";
 
 const cause = new Error("ECONNREFUSED");
 
@@ -118,6 +118,15 @@ describe("error classes", () => {
     const missing = new CacheStaleDataError("price:MSFT", null);
     expect(missing.ageMs).toBeNull();
     expect(missing.message).toContain("price:MSFT");
+  });
+});
+
+describe("errorMessage", () => {
+  it("is an Error's message, or anything else as a string", () => {
+    expect(errorMessage(new RangeError("too far"))).toBe("too far");
+    expect(errorMessage("plain")).toBe("plain");
+    expect(errorMessage(42)).toBe("42");
+    expect(errorMessage(undefined)).toBe("undefined");
   });
 });
 

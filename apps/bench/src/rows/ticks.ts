@@ -2,6 +2,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decimalToPlain, type TickData } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import type pg from "pg";
 import type { BenchContext, BenchDef } from "../context.js";
 import { makeTicks, ticksCsv } from "../data.js";
@@ -63,7 +64,7 @@ async function defaultTimeoutAttempt(ctx: BenchContext, ticks: readonly TickData
   } catch (error) {
     return (
       `with the default pool config (5 s statement timeout) appendTicks(${ticks.length}) FAILED after ` +
-      `${((performance.now() - t0) / 1000).toFixed(2)} s: ${error instanceof Error ? error.message : String(error)}`
+      `${((performance.now() - t0) / 1000).toFixed(2)} s: ${errorMessage(error)}`
     );
   } finally {
     await plain.adapter.close();

@@ -7,6 +7,7 @@ import {
   ReadOnlyError,
   ValidationError,
 } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { TicksFileError } from "../session/csv.js";
 
 /** Bad flags or arguments: exit code 2 and a hint to `--help`. */
@@ -67,7 +68,7 @@ function oneLine(text: string): string {
 function why(err: unknown): string {
   const root = rootCause(err);
   const code = (root as { code?: unknown } | null)?.code;
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorMessage(err);
   const rootMsg = root instanceof Error && root !== err ? root.message : "";
   const detail = rootMsg && !msg.includes(rootMsg) ? `${msg} (${rootMsg})` : msg;
   return typeof code === "string" && NET_CODES.has(code) && !detail.includes(code)

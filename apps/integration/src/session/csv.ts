@@ -1,4 +1,5 @@
 import { type TickData, tick } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { barsFromTicks } from "./bars.js";
 import { FillPlanner } from "./fills.js";
 import { fileLines } from "./lines.js";
@@ -87,7 +88,7 @@ function parseRow(line: string, n: number, col: Map<string, number>, path: strin
       source: get("source") ?? "csv",
     });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     throw new TicksFileError(path, n, message, columnOf(message, col));
   }
 }

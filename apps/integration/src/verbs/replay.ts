@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type CacheClient, isNamespacedCacheClient, validateSymbol } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { type MetricsServer, QtsMetrics, serveMetrics } from "@qts/metrics";
 import {
   type PrivatePostgres,
@@ -134,7 +135,7 @@ async function startMetricsServer(metrics: QtsMetrics, port: number): Promise<Me
   } catch (err) {
     throw new CliError(
       `--metrics-port ${port}: cannot serve /metrics`,
-      err instanceof Error ? err.message : String(err),
+      errorMessage(err),
       "pick a free port (0 picks one) or drop --metrics-port",
       { cause: err },
     );

@@ -10,6 +10,7 @@ import {
   redactUrl,
   warnUnknownQtsVariables,
 } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { dataSourceFromEnv, InMemoryAdapter, migrateDataSource } from "@qts/db-adapters";
 import { str, type Values } from "../cli/args.js";
 import { CliError, UsageError } from "../cli/errors.js";
@@ -119,7 +120,7 @@ export interface OpenedStore {
 }
 
 function storeFailure(what: string, todo: string, err: unknown): CliError {
-  return new CliError(what, err instanceof Error ? err.message : String(err), todo, { cause: err });
+  return new CliError(what, errorMessage(err), todo, { cause: err });
 }
 
 /**

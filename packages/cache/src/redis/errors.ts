@@ -1,4 +1,5 @@
 import { CacheOutOfMemoryError, CacheUnavailableError, QtsError } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 
 /** Redis's reply to a write refused at `maxmemory` ("OOM command not allowed when used memory > ..."). */
 const OOM_REPLY = /^OOM\b/;
@@ -28,7 +29,7 @@ export function toCacheError(error: unknown, operation: string): Error {
       { cause: oom },
     );
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new CacheUnavailableError(`Redis ${operation} failed: ${message}`, { cause: error });
 }
 

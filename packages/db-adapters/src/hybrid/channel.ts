@@ -1,4 +1,5 @@
 import { DataSourceUnavailableError, withTimeout } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { Backoff } from "./backoff.js";
 import { laneOf } from "./lanes.js";
 import type { QueuedOp, SecondaryOp } from "./secondary-queue.js";
@@ -153,7 +154,7 @@ export abstract class ChannelBase {
   /** A delivery failed and will be retried: record it and tell the listener (once per degraded spell). */
   protected noteFailure(error: unknown): void {
     this.failures++;
-    this.error = error instanceof Error ? error.message : String(error);
+    this.error = errorMessage(error);
     if (!this.#reportedDegraded) this.event("secondary write failed");
   }
 

@@ -28,6 +28,7 @@ import {
   tick,
   validateInterval,
 } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { type StoreSymbols, validateAll } from "../common/index.js";
 import { copyPosition } from "../replication/content.js";
 import { type ConsistencyReport, diffStores } from "../replication/diff.js";
@@ -231,9 +232,7 @@ export class HybridAdapter implements DataSourceAdapter {
     const safe = (a: DataSourceAdapter) =>
       a
         .healthCheck()
-        .catch((e: unknown) =>
-          healthStatus({ healthy: false, source: a.name, error: e instanceof Error ? e.message : String(e) }),
-        );
+        .catch((e: unknown) => healthStatus({ healthy: false, source: a.name, error: errorMessage(e) }));
     this.#relay?.start();
     const [p, s] = await Promise.all([safe(this.primary), safe(this.secondary)]);
     const pl = this.#pipeline;
@@ -334,7 +333,7 @@ export class HybridAdapter implements DataSourceAdapter {
     await Promise.allSettled([this.primary.close(), this.secondary.close()]);
     // With an outbox the pending writes are rows in the primary: the next relay (any process) delivers them.
     if (unapplied !== null && this.#relay === null) {
-      const why = unapplied instanceof Error ? unapplied.message : String(unapplied);
+      const why = errorMessage(unapplied);
       throw new DataSourceUnavailableError(
         `${this.name} closed with ${backlog} secondary write(s) not applied to ${this.secondary.name} (${why}); ` +
           "the primary has them: run repair() or `qts sync` against the two stores",

@@ -1,4 +1,5 @@
 import type { DataSourceAdapter, OutboxDelivery, OutboxRow, OutboxStore } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { decodeOp } from "../replication/outbox-codec.js";
 import { ChannelBase, type ChannelOptions, type SecondaryChannel } from "./channel.js";
 import { deliverPass, dueOf, laneOf, readyWrites } from "./lanes.js";
@@ -157,7 +158,7 @@ export class OutboxRelay extends ChannelBase implements SecondaryChannel {
   }
 
   #reject(row: { readonly kind: string; readonly id: string | undefined }, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     this.dropWrite(`secondary rejected a ${row.kind} write (outbox row ${row.id}): ${message}`);
   }
 }

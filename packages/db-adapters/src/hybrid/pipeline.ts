@@ -1,4 +1,5 @@
 import type { DataSourceAdapter } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { ChannelBase, type ChannelOptions, type SecondaryChannel } from "./channel.js";
 import { deliverPass, readyWrites } from "./lanes.js";
 import type { QueuedOp, SecondaryOp } from "./secondary-queue.js";
@@ -77,7 +78,7 @@ export class SecondaryPipeline extends ChannelBase implements SecondaryChannel {
       const outcome = await deliverPass(ready, this.primary, this.secondary, this.#unsure);
       if (outcome.finished.size > 0) this.#queue = this.#queue.filter((q) => !outcome.finished.has(q));
       for (const { item, error } of outcome.rejected) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         this.dropWrite(`secondary rejected a ${item.op.kind} write: ${message}`);
       }
       if (outcome.retrying.length > 0) {

@@ -31,6 +31,7 @@ import {
   validateSymbol,
   validateTimeRange,
 } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import {
   assertOpen,
   barsInRange,
@@ -346,7 +347,7 @@ export class GoogleSheetsAdapter implements DataSourceAdapter {
         details,
       });
     } catch (error) {
-      return unhealthy(error instanceof Error ? error.message : String(error));
+      return unhealthy(errorMessage(error));
     }
   }
 

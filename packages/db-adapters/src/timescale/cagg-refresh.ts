@@ -1,4 +1,5 @@
 import { createEvent, type EventSink, EventType, INTERVAL_MS, type OHLCV, Priority } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { touchedRanges } from "./ingest.js";
 import type { PgRunner } from "./runner.js";
 import { caggName, ROLLUP_INTERVALS, type Statements } from "./sql.js";
@@ -72,7 +73,7 @@ export class CaggRefresher {
     } catch (error) {
       this.#pending = { min, max };
       this.#failures++;
-      this.#lastError = error instanceof Error ? error.message : String(error);
+      this.#lastError = errorMessage(error);
       this.#publish("continuous aggregate refresh failed", min, max);
       return;
     }

@@ -1,4 +1,5 @@
 import { DataSourceError, DataSourceUnavailableError, QtsError, redactDsn } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 
 /** SQLSTATE codes meaning "the server cannot be used right now" (connection, shutdown, overload, timeout). */
 const UNAVAILABLE_SQLSTATE = new Set([
@@ -41,7 +42,7 @@ export function isUnavailable(error: unknown): boolean {
   const code = codeOf(error);
   if (code.startsWith("08") || UNAVAILABLE_SQLSTATE.has(code) || UNAVAILABLE_ERRNO.has(code)) return true;
   if (error instanceof AggregateError) return error.errors.some(isUnavailable);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return UNAVAILABLE_MESSAGE.test(message);
 }
 
@@ -73,7 +74,7 @@ function passwordOf(dsn: string): string {
 export function mapPgError(error: unknown, what: string, source: string, dsn: string): QtsError {
   if (error instanceof QtsError) return error;
   const code = codeOf(error);
-  const detail = scrub(error instanceof Error ? error.message : String(error), dsn);
+  const detail = scrub(errorMessage(error), dsn);
   const message = `${source}: ${what} failed${code ? ` [${code}]` : ""}: ${detail}`;
   if (isUnavailable(error)) return new DataSourceUnavailableError(message, { cause: error, source });
   return new DataSourceError(message, { cause: error, source });

@@ -1,4 +1,5 @@
 import type { OutboxDelivery, OutboxRow, OutboxStats } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { encodeOp } from "../replication/outbox-codec.js";
 import type { Ingest } from "./ingest.js";
 import type { PgRunner } from "./runner.js";
@@ -60,7 +61,7 @@ export class OutboxTable {
       const o = await this.stats();
       return { outboxDepth: o.depth, outboxOldestAgeMs: Math.round(o.oldestAgeMs) };
     } catch (error) {
-      return { outboxError: error instanceof Error ? error.message : String(error) };
+      return { outboxError: errorMessage(error) };
     }
   }
 

@@ -1,4 +1,5 @@
 import { redactDsn } from "@qts/contracts";
+import { errorMessage } from "@qts/contracts/internal";
 import { isUnavailable } from "./errors.js";
 import type { ResolvedTimescaleOptions } from "./options.js";
 import { PgRunner } from "./runner.js";
@@ -108,7 +109,7 @@ export class ReplicaSet implements ReadRunner {
     } catch (error) {
       r.usable = false;
       r.lagMs = null;
-      r.error = error instanceof Error ? error.message : String(error);
+      r.error = errorMessage(error);
     }
   }
 
@@ -137,7 +138,7 @@ export class ReplicaSet implements ReadRunner {
         const code = (error as { cause?: { code?: unknown } }).cause?.code;
         if (!isUnavailable(error) && code !== RECOVERY_CONFLICT) throw error;
         replica.usable = false;
-        replica.error = error instanceof Error ? error.message : String(error);
+        replica.error = errorMessage(error);
       }
     }
     return this.#primary.query<R>(what, text, values);

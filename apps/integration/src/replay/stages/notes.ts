@@ -1,3 +1,4 @@
+import { errorMessage } from "@qts/contracts/internal";
 /** The first few errors a stage saw, as `what: message` lines for the summary. */
 export class ErrorNotes {
   readonly #limit: number;
@@ -9,8 +10,7 @@ export class ErrorNotes {
 
   /** Keeps `what: message` while fewer than the limit are kept; later errors are dropped. */
   note(what: string, err: unknown): void {
-    if (this.#lines.length < this.#limit)
-      this.#lines.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    if (this.#lines.length < this.#limit) this.#lines.push(`${what}: ${errorMessage(err)}`);
   }
 
   /** The kept lines, oldest first. */
