@@ -360,8 +360,7 @@ export class CacheManager {
   async close(): Promise<void> {
     if (this.#shared.closing) return;
     this.#shared.closing = true;
-    this.#nearSetup?.positions?.shutDown();
-    this.#nearSetup?.prices?.shutDown();
+    this.#eachNear((n) => n.shutDown()); // before anything awaits: no near hit answers after close()
     await this.#positions.idle();
     if (this.#metricsTimer !== null) clearInterval(this.#metricsTimer);
     this.#metricsTimer = null;
